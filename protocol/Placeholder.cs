@@ -1,0 +1,1 @@
+namespace Atlas.Protocol; public static class Placeholder { }

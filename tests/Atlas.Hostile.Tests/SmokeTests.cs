@@ -1,0 +1,7 @@
+namespace Atlas.Hostile.Tests;
+
+public class SmokeTests
+{
+    [Fact]
+    public void Builds() => Assert.True(true);
+}

@@ -1,0 +1,1 @@
+namespace Atlas.TestKit; public static class Placeholder { }
