@@ -4,11 +4,10 @@ using Atlas.Protocol.Signing;
 
 namespace Atlas.Protocol.Json;
 
-/// <summary>Source-generated JSON for every protocol object: snake_case, nulls omitted, and strict on
-/// read (no unknown members, no duplicate keys, required members must be present, no numbers as strings).</summary>
+/// <summary>Source-generated JSON for every protocol object: snake_case, every member always written
+/// (absent values are an explicit null), and strict on read (no unknown members, no duplicate keys, required members must be present, no numbers as strings).</summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     AllowDuplicateProperties = false,
     RespectNullableAnnotations = true,
