@@ -1,1 +1,0 @@
-namespace Atlas.TestKit; public static class Placeholder { }
