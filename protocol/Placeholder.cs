@@ -1,1 +1,0 @@
-namespace Atlas.Protocol; public static class Placeholder { }
