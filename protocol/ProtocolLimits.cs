@@ -4,7 +4,7 @@ namespace Atlas.Protocol;
 public static class ProtocolLimits
 {
     public const int MaxJsonDepth = 16;
-    public const int MaxListingBytes = 64 * 1024;
+    public const int MaxListingBytes = 128 * 1024;
     public const int MaxKeysetBytes = 64 * 1024;
     public const int MaxHeadBytes = 4 * 1024;
     public const int MaxHeaderBytes = 512;

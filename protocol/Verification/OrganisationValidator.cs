@@ -14,6 +14,7 @@ public static partial class OrganisationValidator
 {
     public const int MaxNameLength = 200;
     public const int MaxDescriptionLength = 5000;
+    public const int MaxTotalDescriptionLength = 20000;
 
     public static IReadOnlyList<FieldError> Validate(Organisation org)
     {
@@ -22,6 +23,10 @@ public static partial class OrganisationValidator
 
         CheckTexts("name", org.Name, MaxNameLength, required: true, markupFree: true, errors);
         CheckTexts("description", org.Description, MaxDescriptionLength, required: false, markupFree: false, errors);
+        if (org.Description.Values.Sum(d => d.Length) > MaxTotalDescriptionLength)
+        {
+            Add("description", $"All descriptions together are at most {MaxTotalDescriptionLength} characters (the signed listing must stay under {ProtocolLimits.MaxListingBytes / 1024} KB).");
+        }
 
         if (org.Focus.Count is 0 or > 10)
         {

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using Atlas.Protocol.Json;
 using Atlas.Protocol.Model;
 using Atlas.Protocol.Signing;
@@ -69,13 +68,13 @@ public static class SignedObjects
     }
 
     public static string SignListing(ListingPayload payload, AtlasKey key) =>
-        Jws.SignCompact(JwsTypes.Listing, JsonSerializer.SerializeToUtf8Bytes(payload, ProtocolJsonContext.Default.ListingPayload), key);
+        Jws.SignCompact(JwsTypes.Listing, ProtocolJson.Serialize(payload), key);
 
     public static string SignHead(HeadPayload payload, AtlasKey key) =>
-        Jws.SignCompact(JwsTypes.Head, JsonSerializer.SerializeToUtf8Bytes(payload, ProtocolJsonContext.Default.HeadPayload), key);
+        Jws.SignCompact(JwsTypes.Head, ProtocolJson.Serialize(payload), key);
 
     public static string SignKeyset(KeysetPayload payload, IEnumerable<AtlasKey> rootKeys) =>
-        Jws.SignGeneral(JwsTypes.Keyset, JsonSerializer.SerializeToUtf8Bytes(payload, ProtocolJsonContext.Default.KeysetPayload), rootKeys);
+        Jws.SignGeneral(JwsTypes.Keyset, ProtocolJson.Serialize(payload), rootKeys);
 
     /// <summary>The version hash of a compact JWS without verifying it (for stored, already verified objects).</summary>
     public static string HashOf(string compact) => Jws.Hash(Encoding.ASCII.GetBytes(compact[..compact.LastIndexOf('.')]));
