@@ -37,9 +37,12 @@ public sealed class SearchFilter
     public static SearchFilter AndOfOrs(IEnumerable<IEnumerable<string>> groups) =>
         new(null, [.. groups.Select(g => (IReadOnlyList<string>)[.. g])]);
 
-    /// <summary><c>_geoBoundingBox([nwLat, nwLng], [seLat, seLng])</c> (top-left, bottom-right corners).</summary>
-    public static string GeoBoundingBox(double topLeftLat, double topLeftLng, double bottomRightLat, double bottomRightLng) =>
-        FormattableString.Invariant($"_geoBoundingBox([{topLeftLat}, {topLeftLng}], [{bottomRightLat}, {bottomRightLng}])");
+    /// <summary>
+    /// <c>_geoBoundingBox([north, east], [south, west])</c>. Meilisearch wants the top-RIGHT corner first and the
+    /// bottom-LEFT corner second (checked against 1.21: top-left/bottom-right matches nothing).
+    /// </summary>
+    public static string GeoBoundingBox(double north, double east, double south, double west) =>
+        FormattableString.Invariant($"_geoBoundingBox([{north}, {east}], [{south}, {west}])");
 
     /// <summary><c>_geoRadius(lat, lng, meters)</c></summary>
     public static string GeoRadius(double lat, double lng, double meters) =>

@@ -21,6 +21,7 @@ public sealed class ProcessHost : IAsyncDisposable
     private readonly Process _process;
     private readonly Stopwatch _uptime = Stopwatch.StartNew();
     private int _disposed;
+    private int? _exitCode;
 
     private ProcessHost(ProcessSpec spec, Process process)
     {
@@ -36,11 +37,25 @@ public sealed class ProcessHost : IAsyncDisposable
     /// <summary>Recent stdout ("out| ") and stderr ("err| ") lines.</summary>
     public OutputBuffer Output { get; }
 
-    public int Id => _process.Id;
+    /// <summary>The process id (kept after dispose).</summary>
+    public int Id { get; private set; }
 
-    public bool HasExited => _process.HasExited;
+    /// <summary>True once the process has exited (always true after dispose).</summary>
+    public bool HasExited => Volatile.Read(ref _disposed) != 0 || _process.HasExited;
 
-    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+    /// <summary>The exit code once exited (kept after dispose), else null.</summary>
+    public int? ExitCode
+    {
+        get
+        {
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                return _exitCode;
+            }
+
+            return _process.HasExited ? _process.ExitCode : null;
+        }
+    }
 
     /// <summary>Starts the process; output is captured from the first line.</summary>
     public static ProcessHost Start(ProcessSpec spec)
@@ -68,6 +83,7 @@ public sealed class ProcessHost : IAsyncDisposable
             throw new InvalidOperationException($"Could not start {spec.DisplayName} ({spec.FileName}).");
         }
 
+        host.Id = process.Id;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return host;
@@ -301,6 +317,7 @@ public sealed class ProcessHost : IAsyncDisposable
         {
             KillTree(_process);
             await WaitQuietlyAsync(_process, DefaultStopTimeout).ConfigureAwait(false);
+            _exitCode = _process.HasExited ? _process.ExitCode : null;
         }
         finally
         {
@@ -393,17 +410,7 @@ public sealed class ProcessHost : IAsyncDisposable
         }
     }
 
-    private string SafeId()
-    {
-        try
-        {
-            return _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-        catch (InvalidOperationException)
-        {
-            return "?";
-        }
-    }
+    private string SafeId() => Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int SysKill(int pid, int signal);
