@@ -56,20 +56,20 @@ public class CaddyfileTests
 /// what is forwarded: only Meilisearch search routes, never the admin routes of Meilisearch or of
 /// the node. (Debian's caddy here may be older than the image's; the directives used exist in both.)
 /// </summary>
-public sealed class CaddyProxyTests : IDisposable
+public sealed class CaddyFixture : IDisposable
 {
-    const string SearchKey = "test-search-only-key";
-    readonly FakeUpstream meili = new();
-    readonly FakeUpstream node = new();
-    readonly FakeUpstream indexer = new();
+    public const string SearchKey = "test-search-only-key";
+    internal readonly FakeUpstream meili = new();
+    internal readonly FakeUpstream node = new();
+    internal readonly FakeUpstream indexer = new();
     readonly Process caddy;
     readonly string stateDir;
-    readonly int sitePort = Proc.FreeTcpPort();
-    readonly int nodePort = Proc.FreeTcpPort();
-    readonly int healthPort = Proc.FreeTcpPort();
+    internal readonly int sitePort = Proc.FreeTcpPort();
+    internal readonly int nodePort = Proc.FreeTcpPort();
+    internal readonly int healthPort = Proc.FreeTcpPort();
     readonly StringBuilder caddyLog = new();
 
-    public CaddyProxyTests()
+    public CaddyFixture()
     {
         var exe = Proc.Require("caddy", "on Debian `apt-get install -y caddy` (only the binary is used, on 127.0.0.1).");
         stateDir = Directory.CreateTempSubdirectory("atlas-caddy-").FullName;
@@ -136,6 +136,13 @@ public sealed class CaddyProxyTests : IDisposable
         }
     }
 
+    public void Reset()
+    {
+        meili.Clear();
+        node.Clear();
+        indexer.Clear();
+    }
+
     public void Dispose()
     {
         try
@@ -160,6 +167,23 @@ public sealed class CaddyProxyTests : IDisposable
             {
             }
         }
+    }
+
+}
+
+public sealed class CaddyProxyTests : IClassFixture<CaddyFixture>
+{
+    const string SearchKey = CaddyFixture.SearchKey;
+    readonly FakeUpstream meili;
+    readonly FakeUpstream node;
+    readonly FakeUpstream indexer;
+    readonly int sitePort;
+    readonly int nodePort;
+
+    public CaddyProxyTests(CaddyFixture f)
+    {
+        f.Reset();   // tests of one class run one after another: each starts with empty upstream logs
+        (meili, node, indexer, sitePort, nodePort) = (f.meili, f.node, f.indexer, f.sitePort, f.nodePort);
     }
 
     [Theory]
@@ -222,6 +246,9 @@ public sealed class CaddyProxyTests : IDisposable
         var r = Raw.Send(sitePort, "POST", "/search/multi-search", "{\"q\":\"" + new string('a', 32 * 1024) + "\"}");
         Assert.NotEqual(200, r.Status);
         Assert.True(r.Status >= 400, "status " + r.Status);
+        // Refused on the declared Content-Length, before dialing: nothing may reach Meilisearch.
+        Thread.Sleep(300);
+        Assert.Empty(meili.Requests);
     }
 
     [Fact]
@@ -305,6 +332,8 @@ internal sealed class FakeUpstream : IDisposable
     }
 
     public IReadOnlyList<Seen> Requests => seen.ToArray();
+
+    public void Clear() => seen.Clear();
 
     async Task Loop()
     {
