@@ -103,6 +103,19 @@ public sealed class CaddyFixture : IDisposable
         caddy.BeginOutputReadLine();
         caddy.BeginErrorReadLine();
 
+        try
+        {
+            WaitUntilReady();
+        }
+        catch
+        {
+            Dispose();   // a failed fixture is never disposed by xunit: do not leave caddy running
+            throw;
+        }
+    }
+
+    void WaitUntilReady()
+    {
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)
         {
