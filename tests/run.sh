@@ -86,6 +86,19 @@ if [[ -f web/package.json && "${ATLAS_SKIP_WEB:-0}" != "1" ]]; then
   fi
 fi
 
+# The deploy tests render the compose file and run the real Caddyfile: docker's compose and caddy from apt.
+missing=()
+docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null || missing+=(docker-compose)
+command -v caddy >/dev/null || missing+=(caddy)
+if ((${#missing[@]})); then
+  say "  installing ${missing[*]} (apt-get)"
+  if ! { as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}"; } \
+    >"$results/deploy-tools-install.log" 2>&1; then
+    show_tail "$results/deploy-tools-install.log" 20
+    fail_step "apt-get install ${missing[*]}"
+  fi
+fi
+
 # ---------------------------------------------------------------------------------------------------------------
 say "== build"
 build_started=$SECONDS
