@@ -1,6 +1,9 @@
 using Atlas.Api.Data;
 using Atlas.Api.Extensions;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Atlas.Protocol;
+using Atlas.Protocol.Json;
 using Atlas.Protocol.Model;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -28,7 +31,7 @@ public static class FederationApi
         return app;
     }
 
-    public static Ok<NodeDescriptor> Descriptor(NodeStore store, IOptions<NodeOptions> options)
+    public static ContentHttpResult Descriptor(NodeStore store, IOptions<NodeOptions> options)
     {
         using var conn = store.Open();
         var node = NodeIdentity.Load(conn);
@@ -43,7 +46,7 @@ public static class FederationApi
             Organisations: $"{b}/api/organisations",
             Vocabulary: $"{b}/api/vocabulary",
             OpenApi: $"{b}/openapi/v1.json");
-        return TypedResults.Ok(new NodeDescriptor(ProtocolLimits.ProtocolVersion, node.NodeId, node.Name, b, node.Region, options.Value.Licence, links));
+        return Protocol(new NodeDescriptor(ProtocolLimits.ProtocolVersion, node.NodeId, node.Name, b, node.Region, options.Value.Licence, links), ProtocolJsonContext.Default.NodeDescriptor);
     }
 
     public static ContentHttpResult Keyset(NodeStore store)
@@ -63,7 +66,7 @@ public static class FederationApi
 
     public static ContentHttpResult Head(HeadService head) => TypedResults.Content(head.Current().Jws, Jose);
 
-    public static Results<Ok<ChangePage>, ProblemHttpResult> Changes(NodeStore store, long? after, int? limit, long? until)
+    public static Results<ContentHttpResult, ProblemHttpResult> Changes(NodeStore store, long? after, int? limit, long? until)
     {
         var from = after ?? 0;
         var take = limit ?? 500;
@@ -92,7 +95,7 @@ public static class FederationApi
             """, new { from, to, limit = take + 1 }, tx).ToList();
         var more = rows.Count > take;
         var page = rows.Take(take).Select(r => new ChangeEntry(r.FeedSeq, r.Id, r.Seq, r.Jws)).ToList();
-        return TypedResults.Ok(new ChangePage(node.NodeId, to, page, more ? page[^1].FeedSeq : null));
+        return Protocol(new ChangePage(node.NodeId, to, page, more ? page[^1].FeedSeq : null), ProtocolJsonContext.Default.ChangePage);
     }
 
     public static Results<ContentHttpResult, ProblemHttpResult> Listing(string id, NodeStore store)
@@ -112,6 +115,11 @@ public static class FederationApi
             : null;
         return jws is null ? NotFound($"This node has no version {seq} of listing {id}.") : TypedResults.Content(jws, Jose);
     }
+
+    /// <summary>Protocol objects are written by the protocol's own serializer, exactly as verifiers read them
+    /// (e.g. <c>"next": null</c> is present, not omitted).</summary>
+    private static ContentHttpResult Protocol<T>(T value, JsonTypeInfo<T> typeInfo) =>
+        TypedResults.Content(JsonSerializer.Serialize(value, typeInfo), "application/json", System.Text.Encoding.UTF8);
 
     private static ProblemHttpResult NotFound(string detail) => TypedResults.Problem(statusCode: 404, title: "Not found", detail: detail);
 }
