@@ -1,3 +1,34 @@
-var builder = WebApplication.CreateBuilder(args);
+using Atlas.Api.Admin;
+using Atlas.Api.Cli;
+using Atlas.Api.Extensions;
+using Atlas.Api.Federation;
+using Atlas.Api.Organisations;
+using Atlas.Api.Submissions;
+
+// CLI commands (init, token, import, export, withdraw, keys, backup) run and exit here.
+if (await CliApp.RunAsync(args) is { } exitCode)
+{
+    return exitCode;
+}
+
+// Settings come from next to the executable, wherever the node is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = CliApp.ServeArgs(args), ContentRootPath = AppContext.BaseDirectory });
+builder.AddServiceDefaults();
+builder.AddNode();
+
 var app = builder.Build();
+app.UseNode();
+app.MapDefaultEndpoints();
+app.MapFederation();
+app.MapOrganisations();
+app.MapSubmissions();
+app.MapAdmin();
+
+if (CliApp.ListRoutes(args))
+{
+    CliApp.PrintRoutes(app);
+    return 0;
+}
+
 app.Run();
+return 0;

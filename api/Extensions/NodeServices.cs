@@ -1,0 +1,105 @@
+using System.Text.Json;
+using System.Threading.RateLimiting;
+using Atlas.Api.Admin;
+using Atlas.Api.Data;
+using Atlas.Api.Federation;
+using Atlas.Api.Signing;
+using Atlas.Api.Submissions;
+using Atlas.Protocol.Json;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.Extensions.Options;
+
+namespace Atlas.Api.Extensions;
+
+/// <summary>Everything a serving node needs, registered in one place so Program.cs stays a list of calls.</summary>
+public static class NodeServices
+{
+    public const string PublicReadCors = "public-read";
+
+    public static WebApplicationBuilder AddNode(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<NodeOptions>().BindConfiguration(NodeOptions.Section).ValidateDataAnnotations()
+            .Validate(o => !NodeOptions.Problems(o).Any(), "Node options are invalid: check Node:DataDir (run init first) and Node:NotifyUrls.")
+            .ValidateOnStart();
+        services.AddOptions<SubmissionRateLimitOptions>().BindConfiguration(SubmissionRateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddSingleton(sp => new NodeStore(sp.GetRequiredService<IOptions<NodeOptions>>().Value.DataDir));
+        services.AddSingleton<KeyStore>();
+        services.AddSingleton<Publisher>();
+        services.AddSingleton<HeadService>();
+        services.AddSingleton<NotifyQueue>();
+        services.AddHostedService<HeadWorker>();
+        services.AddHostedService<NotifyWorker>();
+        services.AddHttpClient("notify", c => c.Timeout = TimeSpan.FromSeconds(10))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false }); // no redirects to other hosts
+
+        builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(1, ProtocolJsonContext.Default);
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.AllowDuplicateProperties = false;
+            o.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
+            o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
+        });
+        services.AddOpenApi();
+
+        services.AddCors(o => o.AddPolicy(PublicReadCors, p => p.AllowAnyOrigin().WithMethods("GET").WithHeaders("Accept")));
+        services.AddAuthentication(TokenAuthHandler.SchemeName).AddScheme<AuthenticationSchemeOptions, TokenAuthHandler>(TokenAuthHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(AdminApi.EditorPolicy, p => p.RequireRole(Tokens.Editor, Tokens.Admin))
+            .AddPolicy(AdminApi.AdminPolicy, p => p.RequireRole(Tokens.Admin));
+
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.AddPolicy(SubmissionsApi.RateLimitPolicy, http =>
+            {
+                var limits = http.RequestServices.GetRequiredService<IOptions<SubmissionRateLimitOptions>>().Value;
+                return RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.PermitLimit, Window = TimeSpan.FromSeconds(limits.WindowSeconds), QueueLimit = 0 });
+            });
+            o.OnRejected = async (ctx, ct) =>
+            {
+                var retry = ctx.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)) : 60;
+                ctx.HttpContext.Response.Headers.RetryAfter = retry.ToString();
+                await TypedResults.Problem(statusCode: 429, title: "Too many submissions",
+                    detail: $"This address sent too many submissions; try again in {retry} seconds.").ExecuteAsync(ctx.HttpContext);
+            };
+        });
+        return builder;
+    }
+
+    public static WebApplication UseNode(this WebApplication app)
+    {
+        // Never a stack trace: unexpected errors become a plain 500 problem; the details go to the log.
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = e => e is BadHttpRequestException b ? b.StatusCode : StatusCodes.Status500InternalServerError,
+        });
+        app.UseStatusCodePages();
+        app.Use(async (http, next) =>
+        {
+            var h = http.Response.Headers;
+            h.XContentTypeOptions = "nosniff";
+            h["Referrer-Policy"] = "no-referrer";
+            h.ContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
+            h.XFrameOptions = "DENY";
+            h["Cross-Origin-Resource-Policy"] = "cross-origin";
+            if (http.Request.Path.StartsWithSegments("/api/admin"))
+            {
+                h.CacheControl = "no-store";
+            }
+            await next();
+        });
+        app.UseCors();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        app.MapOpenApi().RequireCors(PublicReadCors);
+        return app;
+    }
+}

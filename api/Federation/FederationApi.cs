@@ -1,0 +1,125 @@
+using Atlas.Api.Data;
+using Atlas.Api.Extensions;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Atlas.Protocol;
+using Atlas.Protocol.Json;
+using Atlas.Protocol.Model;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace Atlas.Api.Federation;
+
+/// <summary>The public, read-only federation surface (docs/protocol.md): descriptor, keysets, head, change
+/// feed, listings. Signed objects are served byte for byte as stored; any origin may GET them.</summary>
+public static class FederationApi
+{
+    public const string Jose = "application/jose";
+    public const string JoseJson = "application/jose+json";
+
+    public static IEndpointRouteBuilder MapFederation(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/.well-known/atlas-node", Descriptor).WithTags("Federation").RequireCors(NodeServices.PublicReadCors);
+        var group = app.MapGroup("/atlas/v1").WithTags("Federation").RequireCors(NodeServices.PublicReadCors);
+        group.MapGet("/keyset", Keyset);
+        group.MapGet("/keyset/{version:long}", KeysetVersion);
+        group.MapGet("/head", Head);
+        group.MapGet("/changes", Changes);
+        group.MapGet("/listings/{id}", Listing);
+        group.MapGet("/listings/{id}/versions/{seq:long}", ListingVersion);
+        return app;
+    }
+
+    public static ContentHttpResult Descriptor(NodeStore store, IOptions<NodeOptions> options)
+    {
+        using var conn = store.Open();
+        var node = NodeIdentity.Load(conn);
+        var b = node.BaseUrl.TrimEnd('/');
+        var links = new NodeLinks(
+            Keyset: $"{b}/atlas/v1/keyset",
+            KeysetVersion: $"{b}/atlas/v1/keyset/{{version}}",
+            Head: $"{b}/atlas/v1/head",
+            Changes: $"{b}/atlas/v1/changes",
+            Listing: $"{b}/atlas/v1/listings/{{id}}",
+            Submissions: $"{b}/api/submissions",
+            Organisations: $"{b}/api/organisations",
+            Vocabulary: $"{b}/api/vocabulary",
+            OpenApi: $"{b}/openapi/v1.json");
+        return Protocol(new NodeDescriptor(ProtocolLimits.ProtocolVersion, node.NodeId, node.Name, b, node.Region, options.Value.Licence, links), ProtocolJsonContext.Default.NodeDescriptor);
+    }
+
+    public static ContentHttpResult Keyset(NodeStore store)
+    {
+        using var conn = store.Open();
+        return TypedResults.Content(Signing.KeyStore.LatestKeyset(conn).Jws, JoseJson);
+    }
+
+    public static Results<ContentHttpResult, ProblemHttpResult> KeysetVersion(long version, NodeStore store)
+    {
+        using var conn = store.Open();
+        var jws = conn.QuerySingleOrDefault<string>("SELECT jws FROM keysets WHERE version = @version", new { version });
+        return jws is null
+            ? NotFound($"This node has no keyset version {version}.")
+            : TypedResults.Content(jws, JoseJson);
+    }
+
+    public static ContentHttpResult Head(HeadService head) => TypedResults.Content(head.Current().Jws, Jose);
+
+    public static Results<ContentHttpResult, ProblemHttpResult> Changes(NodeStore store, long? after, int? limit, long? until)
+    {
+        var from = after ?? 0;
+        var take = limit ?? 500;
+        if (from < 0 || take is < 1 or > ProtocolLimits.MaxChangePageEntries)
+        {
+            return TypedResults.Problem(statusCode: 400, title: "Bad change-feed query",
+                detail: $"after is a feed_seq ≥ 0 and limit lies in 1..{ProtocolLimits.MaxChangePageEntries}.");
+        }
+        using var conn = store.Open();
+        using var tx = conn.BeginTransaction(deferred: true);
+        var node = NodeIdentity.Load(conn, tx);
+        var max = conn.ExecuteScalar<long>("SELECT coalesce(max(feed_seq), 0) FROM listing_versions", transaction: tx);
+        var to = until ?? max;
+        if (to < 0 || to > max)
+        {
+            return TypedResults.Problem(statusCode: 400, title: "Bad change-feed query",
+                detail: $"until must lie in 0..{max} (the current feed_seq).");
+        }
+        // The latest version of each listing as of `until`, exactly: no later version with feed_seq ≤ until.
+        var rows = conn.Query<(long FeedSeq, string Id, long Seq, string Jws)>("""
+            SELECT v.feed_seq, v.id, v.seq, v.jws FROM listing_versions v
+            WHERE v.feed_seq > @from AND v.feed_seq <= @to
+              AND NOT EXISTS (SELECT 1 FROM listing_versions w WHERE w.id = v.id AND w.feed_seq > v.feed_seq AND w.feed_seq <= @to)
+            ORDER BY v.feed_seq
+            LIMIT @limit
+            """, new { from, to, limit = take + 1 }, tx).ToList();
+        var more = rows.Count > take;
+        var page = rows.Take(take).Select(r => new ChangeEntry(r.FeedSeq, r.Id, r.Seq, r.Jws)).ToList();
+        return Protocol(new ChangePage(node.NodeId, to, page, more ? page[^1].FeedSeq : null), ProtocolJsonContext.Default.ChangePage);
+    }
+
+    public static Results<ContentHttpResult, ProblemHttpResult> Listing(string id, NodeStore store)
+    {
+        using var conn = store.Open();
+        var jws = Identifiers.IsListingId(id)
+            ? conn.QuerySingleOrDefault<string>("SELECT v.jws FROM listings l JOIN listing_versions v ON v.id = l.id AND v.seq = l.seq WHERE l.id = @id", new { id })
+            : null;
+        return jws is null ? NotFound($"This node has no listing {id}.") : TypedResults.Content(jws, Jose);
+    }
+
+    public static Results<ContentHttpResult, ProblemHttpResult> ListingVersion(string id, long seq, NodeStore store)
+    {
+        using var conn = store.Open();
+        var jws = Identifiers.IsListingId(id)
+            ? conn.QuerySingleOrDefault<string>("SELECT jws FROM listing_versions WHERE id = @id AND seq = @seq", new { id, seq })
+            : null;
+        return jws is null ? NotFound($"This node has no version {seq} of listing {id}.") : TypedResults.Content(jws, Jose);
+    }
+
+    /// <summary>Protocol objects are written by the protocol's own serializer, exactly as verifiers read them
+    /// (e.g. <c>"next": null</c> is present, not omitted).</summary>
+    private static ContentHttpResult Protocol<T>(T value, JsonTypeInfo<T> typeInfo) =>
+        TypedResults.Content(JsonSerializer.Serialize(value, typeInfo), "application/json", System.Text.Encoding.UTF8);
+
+    private static ProblemHttpResult NotFound(string detail) => TypedResults.Problem(statusCode: 404, title: "Not found", detail: detail);
+}

@@ -1,0 +1,54 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Atlas.Api;
+
+/// <summary>Section "Node" (env: Node__DataDir, Node__NotifyUrls__0, …). Identity (node id, name, base URL,
+/// region) lives in the database, written once by <c>init</c>.</summary>
+public sealed class NodeOptions
+{
+    public const string Section = "Node";
+
+    /// <summary>Directory made by <c>init</c>: atlas.db and keys/.</summary>
+    [Required]
+    public string DataDir { get; set; } = "";
+
+    /// <summary>Indexer base URLs to push heads (POST {url}/atlas/v1/notify) and tombstones (POST {url}/atlas/v1/relay) to.</summary>
+    public string[] NotifyUrls { get; set; } = [];
+
+    [Range(1, 168)]
+    public int HeadLifetimeHours { get; set; } = 24;
+
+    /// <summary>How often the worker looks for changes made by the CLI and for a head or keyset due for re-signing.</summary>
+    [Range(1, 3600)]
+    public int HeadCheckSeconds { get; set; } = 30;
+
+    [Required]
+    public string Licence { get; set; } = "CC-BY-4.0";
+
+    public static IEnumerable<string> Problems(NodeOptions o)
+    {
+        if (!File.Exists(Path.Combine(o.DataDir, Data.NodeStore.FileName)))
+        {
+            yield return $"Node:DataDir '{o.DataDir}' holds no atlas.db; run 'Atlas.Api init --data DIR …' first.";
+        }
+        foreach (var url in o.NotifyUrls)
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var u) || u.Scheme is not ("http" or "https"))
+            {
+                yield return $"Node:NotifyUrls entry '{url}' is not an absolute http(s) URL.";
+            }
+        }
+    }
+}
+
+/// <summary>Section "RateLimiting:Submissions": fixed window per client IP for POST /api/submissions.</summary>
+public sealed class SubmissionRateLimitOptions
+{
+    public const string Section = "RateLimiting:Submissions";
+
+    [Range(1, 100_000)]
+    public int PermitLimit { get; set; } = 5;
+
+    [Range(1, 86_400)]
+    public int WindowSeconds { get; set; } = 60;
+}

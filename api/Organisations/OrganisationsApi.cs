@@ -1,0 +1,72 @@
+using Atlas.Api.Data;
+using Atlas.Api.Extensions;
+using Atlas.Api.Federation;
+using Atlas.Protocol.Geo;
+using Atlas.Protocol.Model;
+using Atlas.Protocol.Vocabulary;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Atlas.Api.Organisations;
+
+public sealed record OrganisationItem(string Id, long Seq, Organisation Org);
+
+public sealed record OrganisationPage(IReadOnlyList<OrganisationItem> Items, int Page, int PageSize, int Total);
+
+public sealed record OrganisationQuery(string? City, string? Country, string? Focus, string? Language, string? Q, int? Page);
+
+/// <summary>Plain-JSON browsing of this node's published organisations: exactly what the signed listings
+/// say (public fields only), for the map site and simple tools. Filtering is in memory: a node holds
+/// hundreds of organisations, not millions; the indexers do search at scale.</summary>
+public static class OrganisationsApi
+{
+    public const int PageSize = 50;
+
+    public static IEndpointRouteBuilder MapOrganisations(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api").WithTags("Organisations").RequireCors(NodeServices.PublicReadCors);
+        group.MapGet("/organisations", Browse);
+        group.MapGet("/vocabulary", () => TypedResults.Ok(FocusVocabulary.Document));
+        return app;
+    }
+
+    public static Results<Ok<OrganisationPage>, ProblemHttpResult> Browse([AsParameters] OrganisationQuery query, NodeStore store)
+    {
+        var page = query.Page ?? 1;
+        if (page < 1)
+        {
+            return TypedResults.Problem(statusCode: 400, title: "Bad query", detail: "page starts at 1.");
+        }
+        using var conn = store.Open();
+        var rows = conn.Query<(string Id, long Seq, string Jws)>("""
+            SELECT l.id, l.seq, v.jws FROM listings l JOIN listing_versions v ON v.id = l.id AND v.seq = l.seq
+            WHERE l.status = 'active' ORDER BY l.id
+            """);
+        var cityNames = query.City is null ? null : CityNames(query.City);
+        var matches = rows
+            .Select(r => new OrganisationItem(r.Id, r.Seq, Publisher.ReadOwnPayload(r.Jws).Org!))
+            .Where(i => Matches(i.Org, query, cityNames))
+            .ToList();
+        return TypedResults.Ok(new OrganisationPage(matches.Skip((page - 1) * PageSize).Take(PageSize).ToList(), page, PageSize, matches.Count));
+    }
+
+    /// <summary>"Берлин" finds Berlin: a city filter matches every gazetteer variant of the name.</summary>
+    private static HashSet<string> CityNames(string city)
+    {
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { city.Trim() };
+        foreach (var c in Gazetteer.Find(city))
+        {
+            names.Add(c.Name);
+            names.UnionWith(c.Variants);
+        }
+        return names;
+    }
+
+    private static bool Matches(Organisation org, OrganisationQuery q, HashSet<string>? cityNames) =>
+        (cityNames is null || org.Locations.Any(l => l.City is not null && cityNames.Contains(l.City)))
+        && (q.Country is null || org.Locations.Any(l => string.Equals(l.Country, q.Country, StringComparison.OrdinalIgnoreCase)
+                                                        || l.ServiceArea?.Any(a => a == "*" || string.Equals(a, q.Country, StringComparison.OrdinalIgnoreCase)) == true))
+        && (q.Focus is null || org.Focus.Contains(q.Focus))
+        && (q.Language is null || org.Languages.Contains(q.Language))
+        && (string.IsNullOrWhiteSpace(q.Q) || org.Name.Values.Concat(org.Description.Values).Any(t => t.Contains(q.Q.Trim(), StringComparison.OrdinalIgnoreCase)));
+}
