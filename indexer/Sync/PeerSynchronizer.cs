@@ -146,7 +146,8 @@ public sealed partial class PeerSynchronizer(
             var pass = new PassCommit { Peer = peer };
             var working = new Dictionary<string, ListingRow>(StringComparer.Ordinal);
             var nowS = now.ToUnixTimeSeconds();
-            var newToday = StateStore.CountFirstSeenSince(c, node, nowS - 86_400);
+            // The per-day cap is about a trusted node suddenly growing; the first import of a peer is not capped.
+            var newToday = peer.HeadFeedSeq is null ? long.MinValue : StateStore.CountFirstSeenSince(c, node, nowS - 86_400);
             foreach (var listing in verified)
             {
                 Apply(c, node, listing, working, pass, nowS, ref newToday);
