@@ -51,7 +51,7 @@ public sealed partial class PeerSynchronizer(
             var applied = await SyncCoreAsync(peer, timeout.Token);
             activity?.SetTag("atlas.sync.applied", applied);
             LogSynced(peer.Url, applied);
-            return new SyncResult(peerId, peer.Label, true, applied, null);
+            return new SyncResult(peerId, store.GetPeer(peerId)?.Label ?? peer.Label, true, applied, null);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
@@ -81,7 +81,7 @@ public sealed partial class PeerSynchronizer(
         var jittered = backoff * (0.75 + Random.Shared.NextDouble() / 2);
         store.RecordFailure(peer.Id, error, store.Now + (long)Math.Ceiling(jittered.TotalSeconds));
         LogFailed(peer.Url, error);
-        return new SyncResult(peerId, peer.Label, false, 0, error);
+        return new SyncResult(peerId, store.GetPeer(peerId)?.Label ?? peer.Label, false, 0, error);
     }
 
     private async Task<int> SyncCoreAsync(PeerRow peer, CancellationToken ct)
@@ -350,22 +350,23 @@ public sealed partial class PeerSynchronizer(
         row.VerifiedAt = now;
         row.Reason = null;
 
-        if (v.IsTombstone)
+        var owner = current is null || current.State == ListingState.Conflict ? StateStore.OwnerOf(c, p.Id) : node;
+        if (owner is not null && owner != node)
         {
-            row.State = current?.State == ListingState.Conflict ? ListingState.Conflict : ListingState.Tombstone;
+            // Attack 9: another node's listing id (a forged takedown or a hijack); kept only for this node's root.
+            row.State = ListingState.Conflict;
+            row.Reason = $"listing id owned by '{owner}'";
+            Count("IdConflict");
+            pass.Alerts.Add(new NewAlert(AlertKinds.IdConflict, node, null, $"'{node}' published listing {p.Id}, which belongs to '{owner}'; ignored."));
+        }
+        else if (v.IsTombstone)
+        {
+            row.State = ListingState.Tombstone;
             ClearHold(row, pass);
         }
         else if (current is null || current.State == ListingState.Conflict)
         {
-            var owner = StateStore.OwnerOf(c, p.Id);
-            if (owner is not null && owner != node)
-            {
-                row.State = ListingState.Conflict;
-                row.Reason = $"listing id owned by '{owner}'";
-                Count("IdConflict");
-                pass.Alerts.Add(new NewAlert(AlertKinds.IdConflict, node, null, $"'{node}' published listing {p.Id}, which belongs to '{owner}'; ignored."));
-            }
-            else if (current is null && newToday >= Options.MaxNewOrganisationsPerNodePerDay)
+            if (current is null && newToday >= Options.MaxNewOrganisationsPerNodePerDay)
             {
                 row.State = ListingState.Quarantined;
                 row.Reason = $"more than {Options.MaxNewOrganisationsPerNodePerDay} new organisations from '{node}' in 24 h";
