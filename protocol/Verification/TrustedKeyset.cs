@@ -58,6 +58,16 @@ public sealed class TrustedKeyset
             : throw new ProtocolException(ProtocolError.Invalid, $"Key id {entry.Kid} does not match its JWK (computed {key.Kid}).");
     }
 
+    /// <summary>Rebuilds a keyset that this process verified earlier (with <see cref="KeysetVerifier"/>) and
+    /// stored itself. No signature or expiry check: never call it on bytes received from the network.
+    /// Needed because an expired or root-rotated keyset cannot be re-verified from the pinned root, yet
+    /// the indexer must still know its revocations and walk forward from it.</summary>
+    public static TrustedKeyset Restore(string storedJson)
+    {
+        var parts = Jws.ParseGeneral(System.Text.Encoding.UTF8.GetBytes(storedJson), JwsTypes.Keyset, ProtocolLimits.MaxKeysetBytes);
+        return new TrustedKeyset(ParsePayload(parts[0].Payload), storedJson);
+    }
+
     internal static KeysetPayload ParsePayload(byte[] payload) =>
         StrictJson.Parse(payload, ProtocolJsonContext.Default.KeysetPayload, ProtocolLimits.MaxKeysetBytes);
 

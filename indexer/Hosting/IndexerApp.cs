@@ -1,0 +1,26 @@
+using Atlas.Indexer.Push;
+
+namespace Atlas.Indexer.Hosting;
+
+/// <summary>The <c>run</c> command's web host: push endpoints, health, sync and flush workers.</summary>
+public static class IndexerApp
+{
+    public const string DefaultUrl = "http://127.0.0.1:5180";
+
+    public static WebApplication Create(string[] args, Action<IServiceCollection>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 256 * 1024);
+        builder.Services.AddIndexer(builder.Configuration).AddIndexerWorkers().AddPushRateLimiting().AddProblemDetails();
+        configure?.Invoke(builder.Services);
+        var app = builder.Build();
+        app.UseRateLimiter();
+        app.MapPush();
+        app.MapGet("/health", () => TypedResults.Ok("healthy"));
+        return app;
+    }
+}

@@ -1,0 +1,68 @@
+using Atlas.Indexer.Peers;
+using Atlas.Indexer.Push;
+using Atlas.Indexer.Search;
+using Atlas.Indexer.State;
+using Atlas.Indexer.Sync;
+using Atlas.Indexer.Telemetry;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Atlas.Indexer.Hosting;
+
+public static class IndexerServices
+{
+    /// <summary>Everything every command needs (state, peers, sync, search), without the background workers.</summary>
+    public static IServiceCollection AddIndexer(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<IndexerOptions>().Bind(configuration.GetSection(IndexerOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<IndexerOptions>, IndexerOptionsValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddLogging(b => b.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning));
+        services.AddSingleton<Database>();
+        services.AddSingleton<StateStore>();
+        services.AddSingleton<KeysetCache>();
+        services.AddSingleton<NodeLocks>();
+        services.AddSingleton<SyncSignal>();
+        services.AddSingleton<FlushSignal>();
+        services.AddSingleton<DocumentBuilder>();
+        services.AddSingleton<PeerSynchronizer>();
+        services.AddSingleton<Maintenance>();
+        services.AddSingleton<SyncRunner>();
+        services.AddSingleton<SearchFlusher>();
+        services.AddSingleton<Reindexer>();
+        services.AddSingleton<PushHandler>();
+        services.AddHttpClient<PeerHttp>(PeerHttp.ClientName).ConfigurePrimaryHttpMessageHandler(PeerHttp.CreateHandler);
+        services.AddHttpClient<ISearchIndexWriter, MeilisearchHttpWriter>();
+        services.AddIndexerTelemetry();
+        return services;
+    }
+
+    /// <summary>The long-running part of <c>run</c>: migrate, then sync and flush loops.</summary>
+    public static IServiceCollection AddIndexerWorkers(this IServiceCollection services)
+    {
+        services.AddHostedService<MigrateOnStart>();
+        services.AddHostedService<SyncWorker>();
+        services.AddHostedService<FlushWorker>();
+        return services;
+    }
+
+    private sealed class MigrateOnStart(Database db) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            db.Migrate();
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    private sealed class IndexerOptionsValidator : IValidateOptions<IndexerOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, IndexerOptions options)
+        {
+            var problems = options.Problems().ToList();
+            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+        }
+    }
+}

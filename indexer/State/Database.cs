@@ -1,0 +1,155 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace Atlas.Indexer.State;
+
+/// <summary>Opens connections to the state database and migrates it (PRAGMA user_version).</summary>
+public sealed class Database
+{
+    private readonly string _connectionString;
+
+    static Database()
+    {
+        DefaultTypeMap.MatchNamesWithUnderscores = true;
+    }
+
+    public Database(IOptions<IndexerOptions> options)
+    {
+        var path = Path.GetFullPath(options.Value.Database);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    public SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        // WAL + synchronous=NORMAL survives kill -9 of this process (not power loss, which is acceptable
+        // for an index that can be re-pulled from signed sources).
+        connection.Execute("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+        return connection;
+    }
+
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE peers (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL UNIQUE,
+            root_kid TEXT NOT NULL,
+            name TEXT,
+            node_id TEXT UNIQUE,
+            node_name TEXT,
+            keyset_json TEXT,
+            keyset_version INTEGER,
+            keyset_exp INTEGER,
+            head_jws TEXT,
+            head_feed_seq INTEGER,
+            head_root TEXT,
+            head_iat INTEGER,
+            head_exp INTEGER,
+            cursor INTEGER NOT NULL DEFAULT 0,
+            hidden_reason TEXT,
+            last_success INTEGER,
+            last_attempt INTEGER,
+            last_error TEXT,
+            failures INTEGER NOT NULL DEFAULT 0,
+            next_attempt INTEGER NOT NULL DEFAULT 0,
+            added_at INTEGER NOT NULL
+        );
+        -- One row per (node, listing id): the latest verified version the node's feed names. The head root
+        -- is computed over exactly these rows, whatever their state.
+        CREATE TABLE listings (
+            node TEXT NOT NULL,
+            id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            hash TEXT NOT NULL,
+            jws TEXT NOT NULL,
+            kid TEXT NOT NULL,
+            status TEXT NOT NULL,
+            state TEXT NOT NULL,
+            reason TEXT,
+            review_by TEXT,
+            first_seen INTEGER NOT NULL,
+            verified_at INTEGER NOT NULL,
+            shown_jws TEXT,
+            shown_kid TEXT,
+            held_until INTEGER,
+            touched_at INTEGER NOT NULL,
+            PRIMARY KEY (node, id)
+        ) WITHOUT ROWID;
+        CREATE INDEX listings_by_id ON listings (id, first_seen);
+        CREATE INDEX listings_held ON listings (held_until) WHERE held_until IS NOT NULL;
+        CREATE INDEX listings_touched ON listings (touched_at);
+        CREATE TABLE relationships (
+            source_node TEXT NOT NULL,
+            source_id TEXT NOT NULL,
+            target_id TEXT NOT NULL,
+            PRIMARY KEY (source_node, source_id, target_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX relationships_target ON relationships (target_id);
+        CREATE TABLE names (
+            node TEXT NOT NULL,
+            id TEXT NOT NULL,
+            skeleton TEXT NOT NULL,
+            PRIMARY KEY (node, id, skeleton)
+        ) WITHOUT ROWID;
+        CREATE INDEX names_skeleton ON names (skeleton);
+        -- Quarantine and evidence: refused objects exactly as received, deduplicated by content.
+        CREATE TABLE evidence (
+            id INTEGER PRIMARY KEY,
+            node TEXT,
+            listing_id TEXT,
+            seq INTEGER,
+            reason TEXT NOT NULL,
+            message TEXT NOT NULL,
+            raw TEXT NOT NULL,
+            raw_hash TEXT NOT NULL,
+            at INTEGER NOT NULL
+        );
+        CREATE UNIQUE INDEX evidence_dedup ON evidence (reason, raw_hash);
+        CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            node TEXT,
+            listing_id TEXT,
+            message TEXT NOT NULL,
+            since INTEGER NOT NULL,
+            resolved_at INTEGER
+        );
+        CREATE UNIQUE INDEX alerts_open ON alerts (kind, IFNULL(node, ''), IFNULL(listing_id, '')) WHERE resolved_at IS NULL;
+        CREATE INDEX alerts_listing ON alerts (listing_id) WHERE resolved_at IS NULL;
+        -- Listing ids whose search documents must be recomputed. Written in the same transaction as the
+        -- state change; drained idempotently by the flusher.
+        CREATE TABLE outbox (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            listing_id TEXT NOT NULL
+        );
+        CREATE TABLE search_docs (
+            listing_id TEXT PRIMARY KEY,
+            doc_count INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    ];
+
+    public void Migrate()
+    {
+        using var connection = Open();
+        connection.Execute("PRAGMA journal_mode = WAL;");
+        var version = connection.ExecuteScalar<long>("PRAGMA user_version;");
+        for (var v = version; v < Migrations.Length; v++)
+        {
+            using var tx = connection.BeginTransaction();
+            connection.Execute(Migrations[v], transaction: tx);
+            connection.Execute($"PRAGMA user_version = {v + 1};", transaction: tx);
+            tx.Commit();
+        }
+    }
+}

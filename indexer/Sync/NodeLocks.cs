@@ -1,0 +1,58 @@
+using System.Collections.Concurrent;
+
+namespace Atlas.Indexer.Sync;
+
+/// <summary>Serialises read-check-commit sequences per node (a sync pass vs a relayed tombstone).</summary>
+public sealed class NodeLocks
+{
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
+
+    public async Task<IDisposable> AcquireAsync(string node, CancellationToken ct)
+    {
+        var gate = _locks.GetOrAdd(node, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        return new Releaser(gate);
+    }
+
+    private sealed class Releaser(SemaphoreSlim gate) : IDisposable
+    {
+        private int _released;
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                gate.Release();
+            }
+        }
+    }
+}
+
+/// <summary>Wakes a worker early (a pushed head → sync now; a relayed tombstone → flush now).</summary>
+public sealed class Signal
+{
+    private readonly SemaphoreSlim _signal = new(0, 1);
+
+    public void Set()
+    {
+        try
+        {
+            _signal.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already signalled: one wake-up covers any number of requests.
+        }
+    }
+
+    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct) => _signal.WaitAsync(timeout, ct);
+}
+
+public sealed class SyncSignal
+{
+    public Signal Signal { get; } = new();
+}
+
+public sealed class FlushSignal
+{
+    public Signal Signal { get; } = new();
+}
