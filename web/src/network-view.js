@@ -33,6 +33,8 @@ export function renderNetwork(panel, graph, { i18n, onOpen }) {
   }
   svg.append(edges);
   const nodesG = s('g', { class: 'nodes' });
+  // labels live in their own aria-hidden layer so that each focusable node's name is exactly its full label
+  const labelsG = s('g', { class: 'labels', 'aria-hidden': 'true' });
   for (const n of connected) {
     const p = pos.get(n.id);
     const r = 7 + Math.min(10, n.degree * 1.5);
@@ -43,9 +45,11 @@ export function renderNetwork(panel, graph, { i18n, onOpen }) {
       'data-listing': n.id,
       onclick: () => onOpen(n.id),
       onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); onOpen(n.id); } },
-    }, s('title', {}, n.label), s('circle', { r }), s('text', { y: r + 14, 'text-anchor': 'middle', 'aria-hidden': 'true' }, label));
+    }, s('circle', { r }));
     nodesG.append(g);
+    labelsG.append(s('text', { x: p.x.toFixed(1), y: (p.y + r + 14).toFixed(1), 'text-anchor': 'middle', class: 'node-label' }, label));
   }
+  svg.append(labelsG);
   svg.append(nodesG);
   panel.append(h('div.network-wrap', null, svg));
   panel.append(h('p.legend', null,

@@ -57,16 +57,19 @@ export function normaliseBbox(b) {
   return { north, south, east: e, west: w };
 }
 
-/** Build the `_geoBoundingBox` filter (north-west corner, south-east corner). */
+/**
+ * Build the `_geoBoundingBox` filter. Meilisearch takes the NORTH-EAST (top-right) corner first and the
+ * SOUTH-WEST (bottom-left) corner second: `_geoBoundingBox([north, east], [south, west])`.
+ */
 export function bboxFilter(bbox) {
   const b = normaliseBbox(bbox);
   if (!b) return null;
   if (b.west > b.east) {
     // crosses the antimeridian: two boxes
-    return `(_geoBoundingBox([${num(b.north)}, ${num(b.west)}], [${num(b.south)}, 180]) OR ` +
-      `_geoBoundingBox([${num(b.north)}, -180], [${num(b.south)}, ${num(b.east)}]))`;
+    return `(_geoBoundingBox([${num(b.north)}, 180], [${num(b.south)}, ${num(b.west)}]) OR ` +
+      `_geoBoundingBox([${num(b.north)}, ${num(b.east)}], [${num(b.south)}, -180]))`;
   }
-  return `_geoBoundingBox([${num(b.north)}, ${num(b.west)}], [${num(b.south)}, ${num(b.east)}])`;
+  return `_geoBoundingBox([${num(b.north)}, ${num(b.east)}], [${num(b.south)}, ${num(b.west)}])`;
 }
 
 export function emptySelection() {
