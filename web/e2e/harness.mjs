@@ -176,6 +176,14 @@ async function main() {
   return failed ? 1 : 0;
 }
 
+// last resort if the harness dies abruptly (uncaught error, closed stdout): never leave processes behind
+process.on('exit', () => {
+  for (const { child } of children) if (child.exitCode === null && !child.signalCode) { try { child.kill('SIGKILL'); } catch { /* gone */ } }
+  if (tmpDir && !args.has('--keep')) { try { fs.rmSync(tmpDir, { recursive: true, force: true }); } catch { /* ignore */ } }
+});
+process.stdout.on('error', () => {});
+process.on('uncaughtException', (e) => { console.error('[harness] uncaught:', e); process.exit(1); });
+
 let code = 1;
 const onSignal = async () => { await stopAll(); process.exit(130); };
 process.on('SIGINT', onSignal);

@@ -5,7 +5,8 @@ export function roundCoord(x, step = 0.1) {
   const n = Number(x);
   if (!Number.isFinite(n)) throw new TypeError('coordinate must be a finite number');
   const decimals = Math.max(0, Math.ceil(-Math.log10(step)));
-  const r = Number((Math.round(n / step) * step).toFixed(decimals));
+  const inv = Math.round(1 / step); // 10 for 0.1: multiply instead of dividing by an inexact float
+  const r = Number((Math.round(n * inv) / inv).toFixed(decimals));
   return Object.is(r, -0) ? 0 : r;
 }
 

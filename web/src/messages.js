@@ -51,7 +51,6 @@ export const MESSAGES = {
     'page.nav': 'Result pages',
     'map.label': 'Map of organisations. The list next to it shows the same entries.',
     'map.cluster': { one: '{n} organisation here; zoom in', other: '{n} organisations here; zoom in' },
-    'map.marker': '{name}, {city}',
     'map.here': 'Organisations at this place',
     'map.reset': 'Show all',
     'item.online': 'also online',
