@@ -6,6 +6,10 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
+
+const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.json', '.svg', '.txt', '.map', '.geojson', '.webmanifest']);
+const gzCache = new Map(); // path -> {mtimeMs, buf}
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
@@ -106,12 +110,22 @@ export function createServer({ root, configPath = null }) {
         if (err2 || !st2.isFile()) return send(404, 'not found\n');
         const ext = path.extname(file).toLowerCase();
         const hashed = /[-.][A-Za-z0-9_-]{8,}\.[a-z0-9]+$/.test(path.basename(file)) && file.includes(`${path.sep}assets${path.sep}`);
-        res.writeHead(200, {
+        const common = {
           ...headers,
           'Content-Type': TYPES[ext] || 'application/octet-stream',
-          'Content-Length': st2.size,
           'Cache-Control': hashed ? 'public, max-age=31536000, immutable' : 'no-cache',
-        });
+          Vary: 'Accept-Encoding',
+        };
+        if (COMPRESSIBLE.has(ext) && /\bgzip\b/.test(req.headers['accept-encoding'] || '')) {
+          let entry = gzCache.get(file);
+          if (!entry || entry.mtimeMs !== st2.mtimeMs) {
+            try { entry = { mtimeMs: st2.mtimeMs, buf: zlib.gzipSync(fs.readFileSync(file), { level: 9 }) }; } catch { return send(500, 'error\n'); }
+            gzCache.set(file, entry);
+          }
+          res.writeHead(200, { ...common, 'Content-Encoding': 'gzip', 'Content-Length': entry.buf.length });
+          return res.end(req.method === 'HEAD' ? undefined : entry.buf);
+        }
+        res.writeHead(200, { ...common, 'Content-Length': st2.size });
         if (req.method === 'HEAD') return res.end();
         fs.createReadStream(file).on('error', () => res.destroy()).pipe(res);
       });

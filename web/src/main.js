@@ -75,10 +75,10 @@ function showError(e) {
 }
 
 // ---- base: all places of the current search (markers, facet counts, statistics) ----
-async function refreshBase({ fit = true } = {}) {
+async function refreshBase({ fit = true, prefetched = null } = {}) {
   let res;
   try {
-    [res] = await run('base', [buildBaseQuery(state, config.index)]);
+    [res] = await (prefetched || run('base', [buildBaseQuery(state, config.index)]));
   } catch (e) { showError(e); return; }
   base.docs = res.hits;
   base.total = res.estimatedTotalHits ?? res.totalHits ?? res.hits.length;
@@ -329,12 +329,16 @@ async function main() {
   client = createClient(config);
   bind();
   renderPropose();
-  const { createMap } = await import('./map.js');
+  // the map code and the first search load in parallel (matters on slow connections)
+  const mapModule = import('./map.js');
+  const prefetched = run('base', [buildBaseQuery(state, config.index)]);
+  prefetched.catch(() => {});
+  const { createMap } = await mapModule;
   map = createMap($('map'), {
     getI18n: () => i18n, onOpen: openCard, tiles: config.tiles,
     onMove: (b) => { mapBounds = b; state.page = 0; if (state.view === 'map' && state.restrictToMap) debouncedList(); },
   });
-  await refreshBase({ fit: true });
+  await refreshBase({ fit: true, prefetched });
   document.body.dataset.ready = 'true';
 }
 
