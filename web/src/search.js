@@ -1,0 +1,179 @@
+// Query and filter building for Meilisearch (pure functions; no DOM) and a tiny fetch-based client.
+// The document shape is defined in docs/search-documents.md (the contract).
+
+/** Facet groups shown in the UI; `city`/`country` are per place, `focus`/`languages` per organisation. */
+export const FACETS = Object.freeze(['country', 'city', 'focus', 'languages']);
+
+/** Fields needed to draw markers and count facets (kept small: fetched for up to MAX_HITS places). */
+export const BASE_FIELDS = Object.freeze([
+  'doc_id', 'listing_id', '_geo', 'name', 'city', 'country', 'focus', 'languages', 'online', 'has_alerts',
+]);
+
+/** Fields for a row of the result list. */
+export const LIST_FIELDS = Object.freeze([
+  'doc_id', 'listing_id', 'name', 'description', 'focus', 'languages', 'city', 'country', 'cities', 'countries',
+  'online', 'has_press_contact', 'has_contact', 'endorsed', 'has_alerts', 'org_status', 'last_confirmed', '_geo',
+]);
+
+/** Public fields that may be exported and shown on a card. */
+export const PUBLIC_FIELDS = Object.freeze([
+  'doc_id', 'listing_id', 'node', 'node_name', 'name', 'description', 'focus', 'languages', 'city', 'country',
+  'cities', 'countries', 'place', '_geo', 'online', 'contacts', 'has_contact', 'has_press_contact', 'website',
+  'channels', 'relationships', 'org_status', 'scope', 'last_confirmed', 'review_by', 'provenance', 'endorsed_by',
+  'endorsed', 'alerts', 'has_alerts', 'updated_at',
+]);
+
+export const NETWORK_FIELDS = Object.freeze([
+  'listing_id', 'name', 'relationships', 'focus', 'city', 'country', 'cities', 'countries', 'has_alerts', 'endorsed',
+]);
+
+export const MAX_HITS = 10000;
+export const PAGE_SIZE = 20;
+
+/** Quote a user-provided value for a Meilisearch filter expression. */
+export function quote(value) {
+  return '"' + String(value).replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"';
+}
+
+function num(x) {
+  const n = Number(x);
+  if (!Number.isFinite(n)) throw new TypeError('not a finite number: ' + x);
+  return String(Math.round(n * 1e5) / 1e5);
+}
+
+/** Normalise a Leaflet-like bounds {north, south, east, west} to a Meilisearch-safe box, or null for "whole world". */
+export function normaliseBbox(b) {
+  if (!b) return null;
+  let { north, south, east, west } = b;
+  if (![north, south, east, west].every(Number.isFinite)) return null;
+  if (east - west >= 360) return null; // the whole width of the world is visible
+  north = Math.min(90, north); south = Math.max(-90, south);
+  // wrap longitudes into [-180, 180]
+  const wrap = (x) => ((((x + 180) % 360) + 360) % 360) - 180;
+  let w = wrap(west), e = wrap(east);
+  if (east === 180) e = 180;
+  if (west === -180) w = -180;
+  if (north <= -90 || south >= 90 || north < south) return null;
+  return { north, south, east: e, west: w };
+}
+
+/**
+ * Build the `_geoBoundingBox` filter. Meilisearch takes the NORTH-EAST (top-right) corner first and the
+ * SOUTH-WEST (bottom-left) corner second: `_geoBoundingBox([north, east], [south, west])`.
+ */
+export function bboxFilter(bbox) {
+  const b = normaliseBbox(bbox);
+  if (!b) return null;
+  if (b.west > b.east) {
+    // crosses the antimeridian: two boxes
+    return `(_geoBoundingBox([${num(b.north)}, 180], [${num(b.south)}, ${num(b.west)}]) OR ` +
+      `_geoBoundingBox([${num(b.north)}, ${num(b.east)}], [${num(b.south)}, -180]))`;
+  }
+  return `_geoBoundingBox([${num(b.north)}, ${num(b.east)}], [${num(b.south)}, ${num(b.west)}])`;
+}
+
+export function emptySelection() {
+  return Object.fromEntries(FACETS.map((f) => [f, new Set()]));
+}
+
+/**
+ * Build the filter (array of AND-ed expressions) for a UI state.
+ * state: {sel: {facet: Set}, press, contact, endorsed, hideAlerts, near: {lat,lng,radiusKm?}}
+ * options: bbox (map bounds) to restrict to, includeOnline (with bbox: online helpers stay listed), skipFacets
+ */
+export function buildFilter(state, { bbox = null, includeOnline = true, skipFacets = false, except = null } = {}) {
+  const parts = [];
+  if (!skipFacets && state.sel) {
+    for (const facet of FACETS) {
+      if (facet === except) continue;
+      const values = [...(state.sel[facet] || [])];
+      if (values.length === 1) parts.push(`${facet} = ${quote(values[0])}`);
+      else if (values.length > 1) parts.push(`${facet} IN [${values.map(quote).join(', ')}]`);
+    }
+  }
+  if (state.press) parts.push('has_press_contact = true');
+  if (state.contact) parts.push('has_contact = true');
+  if (state.endorsed) parts.push('endorsed = true');
+  if (state.hideAlerts) parts.push('has_alerts = false');
+  if (state.near && state.near.radiusKm) {
+    parts.push(`_geoRadius(${num(state.near.lat)}, ${num(state.near.lng)}, ${Math.round(state.near.radiusKm * 1000)})`);
+  }
+  const box = bboxFilter(bbox);
+  if (box) parts.push(includeOnline ? `(${box} OR online = true)` : box);
+  return parts;
+}
+
+function withQ(state) {
+  const q = (state.q || '').trim();
+  return q ? { q } : { q: '' };
+}
+
+/** Query for all places of the current search (markers + client-side facet counts). Facet selections are applied in the browser. */
+export function buildBaseQuery(state, index) {
+  return {
+    indexUid: index, ...withQ(state), filter: buildFilter(state, { skipFacets: true }),
+    limit: MAX_HITS, offset: 0, attributesToRetrieve: [...BASE_FIELDS], facets: [...FACETS],
+  };
+}
+
+/** Paginated text result list: one row per organisation. */
+export function buildListQuery(state, index, { bbox = null, page = 0, pageSize = PAGE_SIZE } = {}) {
+  const query = {
+    indexUid: index, ...withQ(state), filter: buildFilter(state, { bbox }), distinct: 'listing_id',
+    // page/hitsPerPage (instead of limit/offset) makes Meilisearch return an exhaustive totalHits for the pager
+    page: Math.max(0, page) + 1, hitsPerPage: pageSize, attributesToRetrieve: [...LIST_FIELDS],
+  };
+  if (state.near) query.sort = [`_geoPoint(${num(state.near.lat)}, ${num(state.near.lng)}):asc`];
+  return query;
+}
+
+export function buildNetworkQuery(state, index) {
+  return {
+    indexUid: index, ...withQ(state), filter: buildFilter(state), distinct: 'listing_id',
+    limit: MAX_HITS, offset: 0, attributesToRetrieve: [...NETWORK_FIELDS],
+  };
+}
+
+/** Export: every place (GeoJSON) or one row per organisation (CSV/JSON). */
+export function buildExportQuery(state, index, { bbox = null, perOrganisation = true } = {}) {
+  const query = {
+    indexUid: index, ...withQ(state), filter: buildFilter(state, { bbox }),
+    limit: MAX_HITS, offset: 0, attributesToRetrieve: [...PUBLIC_FIELDS],
+  };
+  if (perOrganisation) query.distinct = 'listing_id';
+  return query;
+}
+
+/** All places (documents) of one organisation. */
+export function buildListingQuery(listingId, index) {
+  return { indexUid: index, q: '', filter: [`listing_id = ${quote(listingId)}`], limit: 200, attributesToRetrieve: [...PUBLIC_FIELDS] };
+}
+
+export class SearchError extends Error {}
+
+/** Minimal Meilisearch client: multi-search over fetch, no cookies, no referrer. */
+export function createClient({ meilisearchUrl, searchKey }, fetchImpl = globalThis.fetch.bind(globalThis)) {
+  const base = String(meilisearchUrl).replace(/\/+$/, '');
+  async function multiSearch(queries, { signal } = {}) {
+    const headers = { 'Content-Type': 'application/json' };
+    if (searchKey) headers.Authorization = `Bearer ${searchKey}`;
+    let res;
+    try {
+      res = await fetchImpl(`${base}/multi-search`, {
+        method: 'POST', headers, body: JSON.stringify({ queries }), signal,
+        credentials: 'omit', referrerPolicy: 'no-referrer', cache: 'no-store', mode: 'cors',
+      });
+    } catch (e) {
+      if (e && e.name === 'AbortError') throw e;
+      throw new SearchError('network: ' + (e && e.message));
+    }
+    if (!res.ok) {
+      let detail = '';
+      try { detail = (await res.json()).message || ''; } catch { /* ignore */ }
+      throw new SearchError(`HTTP ${res.status} ${detail}`.trim());
+    }
+    const body = await res.json();
+    return body.results;
+  }
+  return { multiSearch, search: async (q, opts) => (await multiSearch([q], opts))[0] };
+}

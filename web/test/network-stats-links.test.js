@@ -1,0 +1,104 @@
+import { describe, it, expect } from 'vitest';
+import { buildGraph, layoutGraph } from '../src/network.js';
+import { countBy, gaps } from '../src/stats.js';
+import { safeUrl, contactHref } from '../src/links.js';
+import { validateConfig } from '../src/config.js';
+import { buildCsp, resolveInside, parseArgs } from '../serve.mjs';
+
+const orgs = [
+  { listing_id: 'A', name: { en: 'A' }, relationships: [{ type: 'member_of', target: 'N', target_name: { en: 'Network' } }, { type: 'partner_of', target: 'B' }] },
+  { listing_id: 'B', name: { en: 'B' }, relationships: [{ type: 'partner_of', target: 'A' }, { type: 'partner_of', target: 'B' }, { type: 'enemy_of', target: 'A' }] },
+  { listing_id: 'C', name: { en: 'C' }, relationships: [{ type: 'member_of', target: 'N' }] },
+];
+
+describe('network graph', () => {
+  it('builds nodes incl. external targets; dedupes symmetric partner links; ignores self and unknown types', () => {
+    const g = buildGraph(orgs, ['en']);
+    expect(g.nodes.map((n) => [n.id, n.label, n.inSelection])).toEqual([['A', 'A', true], ['B', 'B', true], ['C', 'C', true], ['N', 'Network', false]]);
+    expect(g.links).toEqual([
+      { source: 'A', target: 'N', type: 'member_of' }, { source: 'A', target: 'B', type: 'partner_of' }, { source: 'C', target: 'N', type: 'member_of' },
+    ]);
+    expect(g.nodes.find((n) => n.id === 'N').degree).toBe(2);
+  });
+  it('layout is deterministic and inside the box', () => {
+    const g = buildGraph(orgs, ['en']);
+    const a = layoutGraph(g, { width: 400, height: 300 });
+    const b = layoutGraph(g, { width: 400, height: 300 });
+    for (const n of g.nodes) {
+      const p = a.get(n.id);
+      expect(p.x).toBeGreaterThanOrEqual(0); expect(p.x).toBeLessThanOrEqual(400);
+      expect(p.y).toBeGreaterThanOrEqual(0); expect(p.y).toBeLessThanOrEqual(300);
+      expect(b.get(n.id)).toEqual(p);
+    }
+  });
+});
+
+describe('statistics and gaps', () => {
+  const docs = [
+    { listing_id: 'A', city: 'Berlin', country: 'DE', focus: ['legal-aid'] },
+    { listing_id: 'A', city: 'Tbilisi', country: 'GE', focus: ['legal-aid'] },
+    { listing_id: 'B', city: 'Berlin', country: 'DE', focus: ['media', 'legal-aid'] },
+    { listing_id: 'C', city: null, country: null, focus: ['housing'] },
+  ];
+  it('counts organisations per value', () => {
+    expect(countBy(docs, 'country')).toEqual([{ value: 'DE', count: 2 }, { value: 'GE', count: 1 }]);
+    expect(countBy(docs, 'focus')).toEqual([{ value: 'legal-aid', count: 2 }, { value: 'housing', count: 1 }, { value: 'media', count: 1 }]);
+  });
+  it('gaps: focus areas with no organisation in a city (vocabulary order)', () => {
+    expect(gaps(docs, ['legal-aid', 'media', 'housing'])).toEqual([
+      { city: 'Berlin', country: 'DE', organisations: 2, missing: ['housing'] },
+      { city: 'Tbilisi', country: 'GE', organisations: 1, missing: ['media', 'housing'] },
+    ]);
+  });
+});
+
+describe('links from documents', () => {
+  it('allows only http(s), mailto and tel', () => {
+    expect(safeUrl('https://example.org/x')).toBe('https://example.org/x');
+    expect(safeUrl('mailto:a@example.org')).toBe('mailto:a@example.org');
+    expect(safeUrl('javascript:alert(1)')).toBeNull();
+    expect(safeUrl(' JaVaScRiPt:alert(1)')).toBeNull();
+    expect(safeUrl('data:text/html,x')).toBeNull();
+    expect(safeUrl('https://user:pw@evil.example/')).toBeNull();
+    expect(safeUrl('https://a\u0000b')).toBeNull();
+    expect(safeUrl(42)).toBeNull();
+  });
+  it('builds contact links', () => {
+    expect(contactHref({ kind: 'email', value: 'a@example.org' })).toBe('mailto:a@example.org');
+    expect(contactHref({ kind: 'email', value: '"><svg>@x.org' })).toBeNull();
+    expect(contactHref({ kind: 'phone', value: '+49 (30) 123-45' })).toBe('tel:+493012345');
+    expect(contactHref({ kind: 'telegram', value: '@harbour_example' })).toBe('https://t.me/harbour_example');
+    expect(contactHref({ kind: 'telegram', value: 'https://evil.example/' })).toBeNull();
+    expect(contactHref({ kind: 'whatsapp', value: '+995 555 12 34 56' })).toBe('https://wa.me/995555123456');
+    expect(contactHref({ kind: 'web', value: 'javascript:alert(1)' })).toBeNull();
+    expect(contactHref({ kind: 'signal', value: '+37060000000' })).toBeNull();
+  });
+});
+
+describe('config and server helpers', () => {
+  it('validates config.json', () => {
+    const c = validateConfig({ meilisearchUrl: 'http://127.0.0.1:7700/', searchKey: 'k', nodes: [{ id: 'b', url: 'javascript:x' }, { id: 'c', name: 'C', url: 'https://c.example' }] });
+    expect(c.meilisearchUrl).toBe('http://127.0.0.1:7700');
+    expect(c.index).toBe('organisations');
+    expect(c.nodes).toEqual([{ id: 'c', name: 'C', url: 'https://c.example/' }]);
+    expect(() => validateConfig({ meilisearchUrl: 'javascript:1' })).toThrow();
+  });
+  it('CSP connect-src is the site and the Meilisearch origin; tiles widen img-src only when configured', () => {
+    expect(buildCsp({ meilisearchUrl: 'https://search.example.org/meili/' })).toBe(
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' https://search.example.org; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+    expect(buildCsp({ meilisearchUrl: 'x', tiles: { url: 'https://{s}.tiles.example/{z}/{x}/{y}.png' } })).toContain("img-src 'self' data: https://a.tiles.example;");
+  });
+  it('path traversal is refused', () => {
+    expect(resolveInside('/srv/dist', '/index.html')).toBe('/srv/dist/index.html');
+    expect(resolveInside('/srv/dist', '/../etc/passwd')).toBe('/srv/dist/etc/passwd');
+    expect(resolveInside('/srv/dist', '/%2e%2e/%2e%2e/etc/passwd')).toBe('/srv/dist/etc/passwd');
+    expect(resolveInside('/srv/dist', '/a%00b')).toBeNull();
+    expect(resolveInside('/srv/dist', '/%E0%A4%A')).toBeNull();
+    expect(resolveInside('/srv/dist', '/..\\..\\x')).toBeNull();
+  });
+  it('parses arguments', () => {
+    expect(parseArgs(['--port', '0', '--root', 'd', '--config', 'c.json'])).toMatchObject({ port: 0, root: 'd', config: 'c.json', host: '127.0.0.1' });
+    expect(() => parseArgs(['--port', 'x'])).toThrow();
+    expect(() => parseArgs(['--bind', '0.0.0.0'])).toThrow();
+  });
+});
