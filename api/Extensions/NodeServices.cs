@@ -7,6 +7,7 @@ using Atlas.Api.Signing;
 using Atlas.Api.Submissions;
 using Atlas.Protocol.Json;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.Options;
 
@@ -48,6 +49,9 @@ public static class NodeServices
         services.AddOpenApi();
 
         services.AddCors(o => o.AddPolicy(PublicReadCors, p => p.AllowAnyOrigin().WithMethods("GET").WithHeaders("Accept")));
+        // Bearer tokens need no cookie keys: keep data protection in memory instead of writing a key ring
+        // into the user profile.
+        services.AddDataProtection().UseEphemeralDataProtectionProvider();
         services.AddAuthentication(TokenAuthHandler.SchemeName).AddScheme<AuthenticationSchemeOptions, TokenAuthHandler>(TokenAuthHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
             .AddPolicy(AdminApi.EditorPolicy, p => p.RequireRole(Tokens.Editor, Tokens.Admin))
