@@ -13,6 +13,7 @@ import base64
 import hashlib
 import json
 import sys
+import time
 import urllib.request
 
 from cryptography.exceptions import InvalidSignature
@@ -104,6 +105,8 @@ def verify_keyset(text, node_id, root_kid):
     payload = strict_json(b64url_decode(doc["payload"]))
     if payload["iss"] != node_id:
         raise Fail(f"keyset iss {payload['iss']} is not node {node_id}")
+    if payload["exp"] <= time.time():
+        raise Fail(f"keyset version {payload['version']} has expired")
     roots = keyed(payload["roots"])
     if root_kid is not None and root_kid not in roots:
         raise Fail("pinned root kid not in keyset (walk keyset versions to follow a root rotation)")
