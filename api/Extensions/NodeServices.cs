@@ -21,9 +21,8 @@ public static class NodeServices
     public static WebApplicationBuilder AddNode(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<NodeOptions>().BindConfiguration(NodeOptions.Section).ValidateDataAnnotations()
-            .Validate(o => !NodeOptions.Problems(o).Any(), "Node options are invalid: check Node:DataDir (run init first) and Node:NotifyUrls.")
-            .ValidateOnStart();
+        services.AddOptions<NodeOptions>().BindConfiguration(NodeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<NodeOptions>, NodeOptionsValidator>();
         services.AddOptions<SubmissionRateLimitOptions>().BindConfiguration(SubmissionRateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton(sp => new NodeStore(sp.GetRequiredService<IOptions<NodeOptions>>().Value.DataDir));

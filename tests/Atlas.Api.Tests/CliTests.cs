@@ -30,6 +30,23 @@ public sealed class CliTests
         Assert.DoesNotContain("   at ", r.Stderr);
     }
 
+    [Theory]
+    [InlineData("Node__HeadLifetimeHours", "1", "holds no atlas.db", true)]
+    [InlineData("Node__NotifyUrls__0", "file:///etc/passwd", "Node:NotifyUrls", false)]
+    [InlineData("Node__HeadLifetimeHours", "0", "HeadLifetimeHours", false)]
+    [InlineData("RateLimiting__Submissions__PermitLimit", "0", "PermitLimit", false)]
+    public async Task Serve_with_bad_configuration_stops_with_one_line_naming_the_setting(string key, string value, string mentions, bool missingDir)
+    {
+        using var tmp = new TempDir();
+        var dir = missingDir ? Path.Combine(tmp.Path, "missing") : await Init(tmp, "n");
+        var r = await Proc.RunAsync("dotnet", [Repo.ApiDll, "serve", "--data", dir, "--urls", $"http://127.0.0.1:{FreePort.Next()}"],
+            new Dictionary<string, string> { [key] = value }, TimeSpan.FromSeconds(30));
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains(mentions, r.Stderr);
+        Assert.Single(r.Stderr.Trim().Split('\n'));
+        Assert.DoesNotContain("   at ", r.Stderr + r.Stdout);
+    }
+
     [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task Init_refuses_to_overwrite_and_writes_private_keys_owner_only()
