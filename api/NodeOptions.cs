@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace Atlas.Api;
 
@@ -51,4 +52,14 @@ public sealed class SubmissionRateLimitOptions
 
     [Range(1, 86_400)]
     public int WindowSeconds { get; set; } = 60;
+}
+
+/// <summary>Start-up checks with messages naming the setting to fix.</summary>
+public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
+{
+    public ValidateOptionsResult Validate(string? name, NodeOptions options)
+    {
+        var problems = NodeOptions.Problems(options).ToList();
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
 }

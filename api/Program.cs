@@ -4,6 +4,7 @@ using Atlas.Api.Extensions;
 using Atlas.Api.Federation;
 using Atlas.Api.Organisations;
 using Atlas.Api.Submissions;
+using Microsoft.Extensions.Options;
 
 // CLI commands (init, token, import, export, withdraw, keys, backup) run and exit here.
 if (await CliApp.RunAsync(args) is { } exitCode)
@@ -30,5 +31,14 @@ if (CliApp.ListRoutes(args))
     return 0;
 }
 
-app.Run();
-return 0;
+try
+{
+    await app.RunAsync();
+    return 0;
+}
+catch (OptionsValidationException e)
+{
+    // A configuration mistake is an operator error, not a crash: one line naming the setting.
+    await Console.Error.WriteLineAsync("error: " + string.Join(" ", e.Failures));
+    return 1;
+}

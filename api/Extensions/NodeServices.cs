@@ -7,6 +7,7 @@ using Atlas.Api.Signing;
 using Atlas.Api.Submissions;
 using Atlas.Protocol.Json;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.Options;
 
@@ -20,9 +21,8 @@ public static class NodeServices
     public static WebApplicationBuilder AddNode(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<NodeOptions>().BindConfiguration(NodeOptions.Section).ValidateDataAnnotations()
-            .Validate(o => !NodeOptions.Problems(o).Any(), "Node options are invalid: check Node:DataDir (run init first) and Node:NotifyUrls.")
-            .ValidateOnStart();
+        services.AddOptions<NodeOptions>().BindConfiguration(NodeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<NodeOptions>, NodeOptionsValidator>();
         services.AddOptions<SubmissionRateLimitOptions>().BindConfiguration(SubmissionRateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton(sp => new NodeStore(sp.GetRequiredService<IOptions<NodeOptions>>().Value.DataDir));
@@ -48,6 +48,9 @@ public static class NodeServices
         services.AddOpenApi();
 
         services.AddCors(o => o.AddPolicy(PublicReadCors, p => p.AllowAnyOrigin().WithMethods("GET").WithHeaders("Accept")));
+        // Bearer tokens need no cookie keys: keep data protection in memory instead of writing a key ring
+        // into the user profile.
+        services.AddDataProtection().UseEphemeralDataProtectionProvider();
         services.AddAuthentication(TokenAuthHandler.SchemeName).AddScheme<AuthenticationSchemeOptions, TokenAuthHandler>(TokenAuthHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
             .AddPolicy(AdminApi.EditorPolicy, p => p.RequireRole(Tokens.Editor, Tokens.Admin))

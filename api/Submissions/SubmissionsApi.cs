@@ -58,7 +58,8 @@ public static partial class SubmissionsApi
     public static Dictionary<string, string[]> Validate(SubmissionInput input, Microsoft.Data.Sqlite.SqliteConnection conn, out PreparedOrg? prepared)
     {
         prepared = OrgPreparation.Prepare(input.Organisation, DateOnly.FromDateTime(DateTime.UtcNow));
-        var errors = new Dictionary<string, string[]>(prepared.Errors);
+        // Organisation fields are reported under organisation.<field>, as they appear in the request.
+        var errors = prepared.Errors.ToDictionary(e => "organisation." + e.Key, e => e.Value);
         if (input.Organisation.Id is not null)
         {
             errors["organisation.id"] = ["Listing ids are minted by the node. To propose an edit of a listing, send its id as listing_id."];
@@ -83,8 +84,7 @@ public static partial class SubmissionsApi
         {
             errors["note"] = ["A note is up to 2000 characters of plain text (no markup)."];
         }
-        // Field names from the organisation are reported as organisation.<field>.
-        return errors.ToDictionary(e => e.Key.StartsWith("organisation.", StringComparison.Ordinal) || e.Key is "listing_id" or "submitter_email" or "note" ? e.Key : "organisation." + e.Key, e => e.Value);
+        return errors;
     }
 
     private static string Truncate(string s) => s.Length <= 40 ? s : s[..40] + "…";
