@@ -177,7 +177,8 @@ internal sealed record MeiliSwap(IReadOnlyList<string> Indexes);
 internal sealed record MeiliTask(long TaskUid);
 internal sealed record MeiliError(string? Message, string? Code);
 internal sealed record MeiliTaskStatus(long Uid, string Status, MeiliError? Error);
-internal sealed record MeiliKeyRequest(string Name, string Description, IReadOnlyList<string> Actions, IReadOnlyList<string> Indexes, string? ExpiresAt);
+internal sealed record MeiliKeyRequest(string Name, string Description, IReadOnlyList<string> Actions, IReadOnlyList<string> Indexes,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? ExpiresAt);
 internal sealed record MeiliKey(string Key);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

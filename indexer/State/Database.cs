@@ -78,6 +78,7 @@ public sealed class Database
             reason TEXT,
             review_by TEXT,
             first_seen INTEGER NOT NULL,
+            initial INTEGER NOT NULL DEFAULT 0,
             verified_at INTEGER NOT NULL,
             shown_jws TEXT,
             shown_kid TEXT,

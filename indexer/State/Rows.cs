@@ -68,6 +68,8 @@ public sealed class ListingRow
     public string? Reason { get; set; }
     public string? ReviewBy { get; set; }
     public long FirstSeen { get; set; }
+    /// <summary>1 when first seen in the peer's initial import (not counted against the per-day cap).</summary>
+    public long Initial { get; set; }
     public long VerifiedAt { get; set; }
     /// <summary>The version kept in search while a contact change is held back (null: show <see cref="Jws"/>).</summary>
     public string? ShownJws { get; set; }

@@ -150,7 +150,7 @@ public sealed class StateStore(Database db, TimeProvider time)
         c.Query<(string, long, string)>("SELECT id, seq, hash FROM listings WHERE node = @node", new { node }, buffered: false);
 
     public static long CountFirstSeenSince(SqliteConnection c, string node, long since) =>
-        c.ExecuteScalar<long>("SELECT COUNT(*) FROM listings WHERE node = @node AND first_seen >= @since AND status = 'active'", new { node, since });
+        c.ExecuteScalar<long>("SELECT COUNT(*) FROM listings WHERE node = @node AND first_seen >= @since AND status = 'active' AND initial = 0", new { node, since });
 
     /// <summary>Live listings of other nodes whose name has this skeleton (confusable copies).</summary>
     public static IReadOnlyList<(string Node, string Id)> SameSkeleton(SqliteConnection c, string skeleton, string exceptNode) =>
@@ -177,8 +177,8 @@ public sealed class StateStore(Database db, TimeProvider time)
             row.TouchedAt = NowMs;
             c.Execute(
                 """
-                INSERT OR REPLACE INTO listings (node, id, seq, hash, jws, kid, status, state, reason, review_by, first_seen, verified_at, shown_jws, shown_kid, held_until, touched_at)
-                VALUES (@Node, @Id, @Seq, @Hash, @Jws, @Kid, @Status, @State, @Reason, @ReviewBy, @FirstSeen, @VerifiedAt, @ShownJws, @ShownKid, @HeldUntil, @TouchedAt)
+                INSERT OR REPLACE INTO listings (node, id, seq, hash, jws, kid, status, state, reason, review_by, first_seen, initial, verified_at, shown_jws, shown_kid, held_until, touched_at)
+                VALUES (@Node, @Id, @Seq, @Hash, @Jws, @Kid, @Status, @State, @Reason, @ReviewBy, @FirstSeen, @Initial, @VerifiedAt, @ShownJws, @ShownKid, @HeldUntil, @TouchedAt)
                 """, row, tx);
             foreach (var target in WriteDerived(c, tx, row))
             {

@@ -340,7 +340,7 @@ public sealed partial class PeerSynchronizer(
             return;
         }
 
-        var row = current?.Clone() ?? new ListingRow { Node = node, Id = p.Id, FirstSeen = now };
+        var row = current?.Clone() ?? new ListingRow { Node = node, Id = p.Id, FirstSeen = now, Initial = newToday < 0 ? 1 : 0 };
         row.Seq = p.Seq;
         row.Hash = v.Hash;
         row.Jws = v.Jws;
@@ -409,17 +409,23 @@ public sealed partial class PeerSynchronizer(
 
         if (row.State == ListingState.Live && p.Org is { } org)
         {
+            var findings = new List<string>();
             foreach (var name in org.Name.Values)
             {
                 if (Confusables.HasMixedScriptWord(name))
                 {
-                    pass.Alerts.Add(new NewAlert(AlertKinds.ConfusableName, node, p.Id, $"Name '{Confusables.Describe(name)}' mixes Latin and Cyrillic letters in one word."));
+                    findings.Add($"Name '{Confusables.Describe(name)}' mixes Latin and Cyrillic letters in one word.");
                 }
                 var skeleton = Confusables.Skeleton(name);
                 if (skeleton.Length >= 3 && StateStore.SameSkeleton(c, skeleton, node) is [var other, ..])
                 {
-                    pass.Alerts.Add(new NewAlert(AlertKinds.ConfusableName, node, p.Id, $"Name '{Confusables.Describe(name)}' looks like listing {other.Id} of node '{other.Node}'."));
+                    findings.Add($"Name '{Confusables.Describe(name)}' looks like listing {other.Id} of node '{other.Node}'.");
                 }
+            }
+            if (findings.Count > 0)
+            {
+                // One open alert per (kind, listing): all findings in one message.
+                pass.Alerts.Add(new NewAlert(AlertKinds.ConfusableName, node, p.Id, string.Join(" ", findings)));
             }
         }
         if (row.State is ListingState.Live or ListingState.Tombstone)

@@ -133,7 +133,7 @@ public sealed class TestIndexer : IAsyncDisposable
 {
     private readonly TempDir _dir = new();
 
-    public TestIndexer(Dictionary<string, string?>? settings = null, ISearchIndexWriter? writer = null, ManualTime? time = null)
+    public TestIndexer(Dictionary<string, string?>? settings = null, ISearchIndexWriter? writer = null, ManualTime? time = null, bool realSearch = false)
     {
         Time = time ?? new ManualTime();
         Search = writer as InMemorySearch ?? new InMemorySearch();
@@ -153,7 +153,10 @@ public sealed class TestIndexer : IAsyncDisposable
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
         services.AddSingleton<TimeProvider>(Time);
         services.AddIndexer(configuration);
-        services.AddSingleton(writer ?? Search);
+        if (!realSearch)
+        {
+            services.AddSingleton(writer ?? Search);
+        }
         Services = services.BuildServiceProvider();
         Services.GetRequiredService<Database>().Migrate();
     }

@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using Atlas.Indexer.Cli;
+using Atlas.Indexer.Hosting;
+using Atlas.Indexer.Search;
+using Atlas.Indexer.State;
+using Atlas.Indexer.Tests.Infrastructure;
+using Atlas.Indexer.Tests.Peers;
+using Atlas.Protocol.Model;
+using Atlas.Protocol.Verification;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
+
+namespace Atlas.Indexer.Tests.Attacks;
+
+/// <summary>The push endpoints of a running indexer (the <c>run</c> web host, in-process on 127.0.0.1).</summary>
+public sealed class PushTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly TempDir _dir = new();
+    private readonly InMemorySearch _search = new();
+    private WebApplication? _app;
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    private async Task<string> StartIndexerAsync(params FakePeer[] peers)
+    {
+        var db = Path.Combine(_dir.Path, "state.db");
+        _app = IndexerApp.Create(
+            ["--urls", "http://127.0.0.1:0", $"--Indexer:Database={db}", "--Indexer:PollInterval=00:10:00", "--Indexer:FlushInterval=00:00:05",
+             "--Indexer:PushPermitsPerMinute=1000", "--Logging:LogLevel:Default=Warning"],
+            s => s.AddSingleton<ISearchIndexWriter>(_search));
+        _app.Services.GetRequiredService<Database>().Migrate();
+        foreach (var p in peers)
+        {
+            _app.Services.GetRequiredService<StateStore>().AddPeer(p.BaseUrl, p.Root.Kid, null);
+        }
+        await _app.StartAsync();
+        return _app.Urls.First().TrimEnd('/');
+    }
+
+    private async Task Until(Func<bool> condition, TimeSpan limit)
+    {
+        var sw = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(sw.Elapsed < limit, $"condition not met within {limit}");
+            await Task.Delay(50);
+        }
+    }
+
+    private Task<HttpResponseMessage> Post(string url, string body, string type = "application/jose")
+    {
+        var content = new StringContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue(type);
+        return _http.PostAsync(url, content);
+    }
+
+    [Fact]
+    public async Task A07_Relayed_tombstone_reaches_search_while_the_origin_is_offline()
+    {
+        await using var origin = await FakePeer.StartAsync("origin");
+        var id = origin.Publish(Orgs.Make("To withdraw"));
+        var url = await StartIndexerAsync(origin);
+        await Until(() => _search.DocsOf(id).Count == 1, TimeSpan.FromSeconds(20));
+
+        var tombstone = origin.Withdraw(id, publish: false);
+        origin.Offline = true;
+        var sw = Stopwatch.StartNew();
+        using var response = await Post($"{url}/atlas/v1/relay", tombstone);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        await Until(() => _search.DocsOf(id).Count == 0, TimeSpan.FromSeconds(10));
+        output.WriteLine($"withdraw → gone from search: {sw.ElapsedMilliseconds} ms");
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task A09_Relayed_tombstone_signed_by_another_node_is_refused()
+    {
+        await using var a = await FakePeer.StartAsync("node-a");
+        await using var b = await FakePeer.StartAsync("node-b");
+        var victim = a.Publish(Orgs.Make("Victim"));
+        b.Publish(Orgs.Make("B"));
+        var url = await StartIndexerAsync(a, b);
+        await Until(() => _search.DocsOf(victim).Count == 1 && _search.Docs().Count == 2, TimeSpan.FromSeconds(20));
+
+        var forged = SignedObjects.SignListing(new ListingPayload("node-b", victim, 2, SignedObjects.HashOf(a.Latest(victim)!), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), ListingStatus.Tombstone, null), b.Signing);
+        var asA = SignedObjects.SignListing(new ListingPayload("node-a", victim, 2, SignedObjects.HashOf(a.Latest(victim)!), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), ListingStatus.Tombstone, null), b.Signing);
+        using var r1 = await Post($"{url}/atlas/v1/relay", forged);
+        using var r2 = await Post($"{url}/atlas/v1/relay", asA);
+        using var r3 = await Post($"{url}/atlas/v1/relay", "not.a.jws");
+        using var r4 = await Post($"{url}/atlas/v1/relay", new string('a', Atlas.Protocol.ProtocolLimits.MaxListingBytes + 10));
+        using var r5 = await Post($"{url}/atlas/v1/relay", a.Withdraw(victim, publish: false), "application/json");
+
+        Assert.Equal(HttpStatusCode.BadRequest, r1.StatusCode);
+        Assert.Contains("WrongIssuer", await r1.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.BadRequest, r2.StatusCode);
+        Assert.Contains("WrongIssuer", await r2.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.BadRequest, r3.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, r4.StatusCode);
+        var r4Body = await r4.Content.ReadAsStringAsync();
+        Assert.True(r4Body.Contains("TooLarge", StringComparison.Ordinal), r4Body);
+        Assert.Equal(HttpStatusCode.BadRequest, r5.StatusCode);
+        Assert.Single(_search.DocsOf(victim));
+    }
+
+    [Fact]
+    public async Task Notify_with_a_newer_signed_head_triggers_an_immediate_sync()
+    {
+        await using var peer = await FakePeer.StartAsync("pusher");
+        peer.Publish(Orgs.Make("First"));
+        var url = await StartIndexerAsync(peer);
+        await Until(() => _search.Docs().Count == 1, TimeSpan.FromSeconds(20));
+
+        var second = peer.Publish(Orgs.Make("Second"));
+        var sw = Stopwatch.StartNew();
+        using var response = await Post($"{url}/atlas/v1/notify", peer.SignHead());
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Contains("sync scheduled", await response.Content.ReadAsStringAsync());
+        // PollInterval is 10 minutes: only the push can explain a sync within seconds.
+        await Until(() => _search.DocsOf(second).Count == 1, TimeSpan.FromSeconds(10));
+        output.WriteLine($"notify → in search: {sw.ElapsedMilliseconds} ms");
+
+        using var unsigned = await Post($"{url}/atlas/v1/notify", peer.SignHead(key: Protocol.Signing.AtlasKey.Generate()));
+        Assert.Equal(HttpStatusCode.BadRequest, unsigned.StatusCode);
+        using var splitView = await Post($"{url}/atlas/v1/notify", peer.SignHead(root: HeadRoot.Compute([])));
+        Assert.Contains("split view", await splitView.Content.ReadAsStringAsync());
+        Assert.Contains(_app!.Services.GetRequiredService<StateStore>().Alerts(), a => a.Kind == AlertKinds.SplitView);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+        _http.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        _dir.Dispose();
+    }
+}
