@@ -85,7 +85,7 @@ public static class AdminApi
                 throw new PublishConflictException($"Submission {id} no longer validates: {string.Join("; ", prepared.Errors.Select(e => $"{e.Key}: {e.Value[0]}"))}");
             }
             var actor = Actor(http);
-            var v = row.ListingId is { } lid
+            var v = row.Listing_Id is { } lid
                 ? DirectoryCommands.Edit(conn, tx, publisher, lid, prepared, actor)
                 : DirectoryCommands.Create(conn, tx, publisher, prepared, actor);
             conn.Execute("UPDATE submissions SET status = 'approved', decided_by = @actor, decided_at = @now, published_id = @pid WHERE id = @id",
@@ -279,7 +279,6 @@ public static class AdminApi
     private sealed record SubmissionRow(long Id, string? Listing_Id, string Org_Json, string? Submitter_Email, string? Note, string Status,
         long Created_At, string? Decided_By, long? Decided_At, string? Reason, string? Published_Id)
     {
-        public string? ListingId => Listing_Id;
         public SubmissionView View() => new(Id, Listing_Id, JsonSerializer.Deserialize(Org_Json, ApiJsonContext.Default.OrgInput)!, Submitter_Email, Note, Status,
             Created_At, Decided_By, Decided_At, Reason, Published_Id);
     }
