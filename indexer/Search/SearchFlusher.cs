@@ -54,6 +54,7 @@ public sealed partial class SearchFlusher(
                     counts[id] = docs.Count;
                 }
             }
+            store.RaiseDocCounts(counts);
             if (deletes.Count > 0)
             {
                 await writer.DeleteListingsAsync(index, deletes, ct);
@@ -160,6 +161,7 @@ public sealed partial class Reindexer(StateStore store, ISearchIndexWriter write
             after = ids[^1];
         }
         await writer.EnsureIndexAsync(index, ct);
+        store.RaiseDocCounts(counts);
         await writer.SwapAsync(index, temp, ct);
         await writer.DeleteIndexAsync(temp, ct);
         store.ReplaceDocCounts(counts);

@@ -355,6 +355,22 @@ public sealed class StateStore(Database db, TimeProvider time)
         tx.Commit();
     }
 
+    /// <summary>Write-ahead for a flush: before documents are sent, the recorded count may only grow, so a
+    /// crash after Meilisearch applied the add but before <see cref="CompleteOutbox"/> still leaves a count
+    /// that makes a later removal delete those documents.</summary>
+    public void RaiseDocCounts(IReadOnlyDictionary<string, int> docCounts)
+    {
+        using var c = db.Open();
+        using var tx = c.BeginTransaction();
+        foreach (var (id, count) in docCounts.Where(kv => kv.Value > 0))
+        {
+            c.Execute(
+                "INSERT INTO search_docs (listing_id, doc_count) VALUES (@id, @count) ON CONFLICT (listing_id) DO UPDATE SET doc_count = MAX(doc_count, excluded.doc_count)",
+                new { id, count }, tx);
+        }
+        tx.Commit();
+    }
+
     public long OutboxSize()
     {
         using var c = db.Open();
