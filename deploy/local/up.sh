@@ -9,7 +9,8 @@ DATA="${ATLAS_DATA:-$ROOT/.data/local}"
 MEILI_PORT="${MEILI_PORT:-7700}"
 INDEXER_PORT="${INDEXER_PORT:-5200}"
 WEB_PORT="${WEB_PORT:-8080}"
-NODES=("berlin:5101:Atlas Berlin:Berlin, DE" "tbilisi:5102:Atlas Tbilisi:Tbilisi, GE" "paris:5103:Atlas Paris:Paris, FR")
+NODE_PORT_BASE="${NODE_PORT_BASE:-5100}"
+NODES=("berlin:$((NODE_PORT_BASE + 1)):Atlas Berlin:Berlin, DE" "tbilisi:$((NODE_PORT_BASE + 2)):Atlas Tbilisi:Tbilisi, GE" "paris:$((NODE_PORT_BASE + 3)):Atlas Paris:Paris, FR")
 CONFIGURATION="${CONFIGURATION:-Release}"
 BIN_API="$ROOT/artifacts/bin/Atlas.Api/${CONFIGURATION,,}/Atlas.Api.dll"
 BIN_IDX="$ROOT/artifacts/bin/Atlas.Indexer/${CONFIGURATION,,}/Atlas.Indexer.dll"
@@ -81,6 +82,7 @@ for spec in "${NODES[@]}"; do
     log "initialising node $id"
     dotnet "$BIN_API" init --data "$dir" --node-id "$id" --name "$name" --base-url "http://127.0.0.1:$port" --region "$region" >"$DATA/logs/$id-init.log"
     dotnet "$BIN_API" import "$ROOT/deploy/local/sample/$id.json" --data "$dir" >>"$DATA/logs/$id-init.log"
+    (umask 077; dotnet "$BIN_API" token create --role admin --name local-admin --data "$dir" >"$dir/admin-token")
     touch "$dir/.initialised"
   fi
   log "starting node $id on 127.0.0.1:$port"
@@ -107,28 +109,32 @@ PIDS+=($!)
 wait_http "http://127.0.0.1:$INDEXER_PORT/health/live" 60
 
 SEARCH_KEY="$(dotnet "$BIN_IDX" search-key | tail -n 1)"
+nodes_json=""
+for spec in "${NODES[@]}"; do
+  IFS=: read -r id port name _ <<<"$spec"
+  nodes_json+="${nodes_json:+, }{\"id\": \"$id\", \"name\": \"$name\", \"url\": \"http://127.0.0.1:$port\"}"
+done
 cat >"$DATA/web-config.json" <<JSON
 { "meilisearchUrl": "http://127.0.0.1:$MEILI_PORT", "searchKey": "$SEARCH_KEY", "index": "organisations", "tiles": null,
-  "nodes": [
-    {"id": "berlin", "name": "Atlas Berlin", "url": "http://127.0.0.1:5101"},
-    {"id": "tbilisi", "name": "Atlas Tbilisi", "url": "http://127.0.0.1:5102"},
-    {"id": "paris", "name": "Atlas Paris", "url": "http://127.0.0.1:5103"} ] }
+  "nodes": [$nodes_json] }
 JSON
 
 node "$ROOT/web/serve.mjs" --port "$WEB_PORT" --root "$ROOT/web/dist" --config "$DATA/web-config.json" >"$DATA/logs/web.log" 2>&1 &
 PIDS+=($!)
 wait_http "http://127.0.0.1:$WEB_PORT/" 30
 
-cat <<TXT
-
-Atlas local federation is running (data in $DATA, logs in $DATA/logs):
-  map site       http://127.0.0.1:$WEB_PORT/
-  meilisearch    http://127.0.0.1:$MEILI_PORT/   (search-only key in $DATA/web-config.json)
-  indexer        http://127.0.0.1:$INDEXER_PORT/health/ready
-  node berlin    http://127.0.0.1:5101/.well-known/atlas-node
-  node tbilisi   http://127.0.0.1:5102/.well-known/atlas-node
-  node paris     http://127.0.0.1:5103/.well-known/atlas-node
-Press Ctrl-C to stop.
-TXT
+{
+  echo
+  echo "Atlas local federation is running (data in $DATA, logs in $DATA/logs):"
+  echo "  map site       http://127.0.0.1:$WEB_PORT/"
+  echo "  meilisearch    http://127.0.0.1:$MEILI_PORT/   (search-only key in $DATA/web-config.json)"
+  echo "  indexer        http://127.0.0.1:$INDEXER_PORT/health/ready"
+  for spec in "${NODES[@]}"; do
+    IFS=: read -r id port _ <<<"$spec"
+    printf '  node %-9s http://127.0.0.1:%s/.well-known/atlas-node\n' "$id" "$port"
+  done
+  echo "Admin tokens (bearer, for /api/admin/...): $DATA/<node>/admin-token"
+  echo "Press Ctrl-C to stop."
+}
 wait -n "${PIDS[@]}" || true
 log "a process exited; stopping the federation (see $DATA/logs)"
