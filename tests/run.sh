@@ -199,24 +199,26 @@ if [[ $web -eq 1 ]]; then
     [[ $rc -ne 0 ]] && show_tail "$results/web-test.log" 40
   fi
 
-  if [[ $e2e -eq 1 ]]; then
+  # Runs the Chromium e2e suite once and counts it. $1 label, $2 results name, then VAR=value pairs for the run.
+  run_e2e() {
+    local label=$1 name=$2
+    shift 2
     # The e2e harness may report through ATLAS_E2E_JUNIT (JUnit XML) or a closing line "N passed, N failed".
-    junit="$results/web-e2e-junit.xml"
-    t0=$SECONDS
-    (cd web && ATLAS_E2E_JUNIT="$junit" ATLAS_REPO_ROOT="$root" CHROMIUM_PATH=/usr/bin/chromium \
-      timeout -k 30 900 npm run e2e) >"$results/web-e2e.log" 2>&1
+    local junit="$results/$name-junit.xml" log="$results/$name.log" t0=$SECONDS rc counts ok bad skipped line
+    (cd web && env "$@" ATLAS_E2E_JUNIT="$junit" ATLAS_REPO_ROOT="$root" CHROMIUM_PATH=/usr/bin/chromium \
+      timeout -k 30 900 npm run e2e) >"$log" 2>&1
     rc=$?
     counts=""
     if [[ -f "$junit" ]]; then
       counts="$(junit_counts "$junit")"
     else
-      counts="$(closing_line_counts "$results/web-e2e.log")"
+      counts="$(closing_line_counts "$log")"
     fi
     if [[ -n "$counts" ]]; then
       read -r ok bad skipped <<<"$counts"
       skipped=${skipped:-0}
       bad=$((bad + skipped))
-      line="  web (e2e): $ok passed, $bad failed"
+      line="  $label: $ok passed, $bad failed"
       [[ $skipped -gt 0 ]] && line+=" ($skipped skipped, counted as failed)"
       if [[ $rc -ne 0 && $bad -eq 0 ]]; then
         line+=" -- but npm run e2e exited $rc"
@@ -228,13 +230,44 @@ if [[ $web -eq 1 ]]; then
       say "$line in $((SECONDS - t0)) s"
       count "$ok" "$bad"
     elif [[ $rc -eq 0 ]]; then
-      say "  web (npm run e2e): passed, not countable (counted as 1) in $((SECONDS - t0)) s"
+      say "  $label: passed, not countable (counted as 1) in $((SECONDS - t0)) s"
       count 1 0
     else
-      say "  web (npm run e2e): failed (exit $rc) in $((SECONDS - t0)) s"
+      say "  $label: failed (exit $rc) in $((SECONDS - t0)) s"
       count 0 1
     fi
-    [[ $rc -ne 0 ]] && show_tail "$results/web-e2e.log" 40
+    [[ $rc -ne 0 ]] && show_tail "$log" 40
+  }
+
+  if [[ $e2e -eq 1 ]]; then
+    run_e2e "web (e2e, fixture data)" web-e2e
+
+    # The same browser suite against the real sample federation: three nodes, the indexer and Meilisearch,
+    # started by the Quick start launcher on free ports, and stopped afterwards.
+    if [[ $built -eq 1 ]]; then
+      free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+      fed_data="$(mktemp -d /tmp/atlas-federation.XXXXXX)"
+      base=$((20000 + RANDOM % 20000))
+      fed_log="$results/federation.log"
+      web_port="$(free_port)"
+      CONFIGURATION=Debug ATLAS_DATA="$fed_data" NODE_PORT_BASE="$base" MEILI_PORT="$(free_port)" \
+        INDEXER_PORT="$(free_port)" WEB_PORT="$web_port" setsid deploy/local/up.sh >"$fed_log" 2>&1 &
+      fed_pid=$!
+      deadline=$((SECONDS + 600))
+      until grep -q "federation is running" "$fed_log" 2>/dev/null || ! kill -0 "$fed_pid" 2>/dev/null || ((SECONDS > deadline)); do
+        sleep 1
+      done
+      if grep -q "federation is running" "$fed_log"; then
+        run_e2e "web (e2e, sample federation)" web-e2e-federation ATLAS_WEB_URL="http://127.0.0.1:$web_port/"
+      else
+        show_tail "$fed_log" 30
+        fail_step "the local federation (deploy/local/up.sh) did not start"
+      fi
+      kill -TERM "$fed_pid" 2>/dev/null
+      for _ in $(seq 1 100); do kill -0 "$fed_pid" 2>/dev/null || break; sleep 0.2; done
+      kill -KILL -- -"$fed_pid" 2>/dev/null
+      rm -rf "$fed_data"
+    fi
   fi
 fi
 
