@@ -95,7 +95,7 @@ public static class AdminApi
         });
         if (result.Result is Ok<PublishResult>)
         {
-            AtlasTelemetry.SubmissionsApproved.Add(1);
+            NodeTelemetry.SubmissionsApproved.Add(1);
         }
         return result;
     }
@@ -125,7 +125,7 @@ public static class AdminApi
         Audit.Write(conn, tx, Actor(http), "submission.reject", id.ToString());
         var row = conn.QuerySingle<SubmissionRow>("SELECT * FROM submissions WHERE id = @id", new { id }, tx);
         tx.Commit();
-        AtlasTelemetry.SubmissionsRejected.Add(1);
+        NodeTelemetry.SubmissionsRejected.Add(1);
         return TypedResults.Ok(row.View());
     }
 

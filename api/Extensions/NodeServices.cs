@@ -3,8 +3,10 @@ using System.Threading.RateLimiting;
 using Atlas.Api.Admin;
 using Atlas.Api.Data;
 using Atlas.Api.Federation;
+using Atlas.Api.Health;
 using Atlas.Api.Signing;
 using Atlas.Api.Submissions;
+using Atlas.Protocol.Hosting;
 using Atlas.Protocol.Json;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
@@ -31,6 +33,7 @@ public static class NodeServices
         services.AddSingleton<HeadService>();
         services.AddSingleton<NotifyQueue>();
         services.AddHostedService<HeadWorker>();
+        services.AddHealthChecks().AddCheck<NodeReadiness>("node", tags: [ServiceDefaults.ReadyTag]);
         services.AddHostedService<NotifyWorker>();
         services.AddHttpClient("notify", c => c.Timeout = TimeSpan.FromSeconds(10))
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false }); // no redirects to other hosts

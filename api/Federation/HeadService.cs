@@ -41,7 +41,7 @@ public sealed partial class HeadService(NodeStore store, KeyStore keys, NotifyQu
             var entries = conn.Query<(string Id, long Seq, string Hash)>("SELECT id, seq, hash FROM listings WHERE feed_seq <= @feedSeq", new { feedSeq }, tx).ToList();
             var payload = new HeadPayload(identity.NodeId, feedSeq, now.ToUnixTimeSeconds(), now.Add(lifetime).ToUnixTimeSeconds(), keysetVersion, entries.Count, HeadRoot.Compute(entries));
             var jws = SignedObjects.SignHead(payload, keys.CurrentSigningKey(conn, tx));
-            AtlasTelemetry.SignaturesMade.Add(1, new KeyValuePair<string, object?>("typ", JwsTypes.Head));
+            NodeTelemetry.SignaturesMade.Add(1, new KeyValuePair<string, object?>("typ", JwsTypes.Head));
             _current = new SignedHead(jws, feedSeq, keysetVersion, payload.Exp);
             if (previous is null || previous.FeedSeq != feedSeq || previous.KeysetVersion != keysetVersion)
             {

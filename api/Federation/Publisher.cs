@@ -23,7 +23,7 @@ public sealed class Publisher(KeyStore keys)
 {
     public PublishedVersion Publish(SqliteConnection conn, SqliteTransaction tx, string id, Organisation? org, string? privateJson, bool allowAfterTombstone = false)
     {
-        using var activity = AtlasTelemetry.Source.StartActivity("atlas.publish");
+        using var activity = NodeTelemetry.Source.StartActivity("atlas.publish");
         var identity = NodeIdentity.Load(conn, tx);
         var row = conn.QuerySingleOrDefault<(long Seq, string Hash, string Status)>(
             "SELECT seq, hash, status FROM listings WHERE id = @id", new { id }, tx);
@@ -40,7 +40,7 @@ public sealed class Publisher(KeyStore keys)
         ListingRules.Check(payload);
         var key = keys.CurrentSigningKey(conn, tx);
         var jws = SignedObjects.SignListing(payload, key);
-        AtlasTelemetry.SignaturesMade.Add(1, new KeyValuePair<string, object?>("typ", JwsTypes.Listing));
+        NodeTelemetry.SignaturesMade.Add(1, new KeyValuePair<string, object?>("typ", JwsTypes.Listing));
         var hash = SignedObjects.HashOf(jws);
         var now = NodeStore.Now();
         conn.Execute("""

@@ -43,7 +43,7 @@ public static class DirectoryCommands
         conn.Execute("UPDATE submissions SET status = 'rejected', decided_by = @actor, decided_at = @now, reason = 'listing withdrawn' WHERE listing_id = @id AND status = 'pending'",
             new { actor, now = NodeStore.Now(), id }, tx);
         Audit.Write(conn, tx, actor, takedown ? "listing.takedown" : "listing.withdraw", id, $"seq {v.Seq}");
-        AtlasTelemetry.Takedowns.Add(1, new KeyValuePair<string, object?>("kind", takedown ? "takedown" : "withdraw"));
+        NodeTelemetry.Takedowns.Add(1, new KeyValuePair<string, object?>("kind", takedown ? "takedown" : "withdraw"));
         return v;
     }
 

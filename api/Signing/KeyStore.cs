@@ -121,7 +121,7 @@ public sealed class KeyStore(NodeStore store)
         var jws = SignedObjects.SignKeyset(payload, signers);
         conn.Execute("INSERT INTO keysets (version, jws, created_at, exp) VALUES (@version, @jws, @iat, @exp)",
             new { version, jws, iat = payload.Iat, exp = payload.Exp }, tx);
-        AtlasTelemetry.SignaturesMade.Add(signers.Count, new KeyValuePair<string, object?>("typ", JwsTypes.Keyset));
+        NodeTelemetry.SignaturesMade.Add(signers.Count, new KeyValuePair<string, object?>("typ", JwsTypes.Keyset));
         return version;
     }
 

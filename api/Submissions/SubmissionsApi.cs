@@ -51,7 +51,7 @@ public static partial class SubmissionsApi
             VALUES (@ListingId, @json, @SubmitterEmail, @Note, @now) RETURNING id
             """, new { input!.ListingId, json = JsonSerializer.Serialize(prepared!.Private, ApiJsonContext.Default.OrgInput), input.SubmitterEmail, input.Note, now = NodeStore.Now() }, tx);
         tx.Commit();
-        AtlasTelemetry.SubmissionsReceived.Add(1);
+        NodeTelemetry.SubmissionsReceived.Add(1);
         return TypedResults.Accepted((string?)null, new SubmissionAccepted(id, "pending"));
     }
 

@@ -1,4 +1,6 @@
+using Atlas.Indexer.Health;
 using Atlas.Indexer.Push;
+using Atlas.Protocol.Hosting;
 
 namespace Atlas.Indexer.Hosting;
 
@@ -15,12 +17,14 @@ public static class IndexerApp
             builder.WebHost.UseUrls(DefaultUrl);
         }
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 256 * 1024);
-        builder.Services.AddIndexer(builder.Configuration).AddIndexerWorkers().AddPushRateLimiting().AddProblemDetails();
+        builder.AddServiceDefaults(o => o.ServiceName = "atlas-indexer");
+        builder.Services.AddIndexer(builder.Configuration).AddIndexerWorkers().AddPushRateLimiting();
+        builder.Services.AddHealthChecks().AddCheck<IndexerReadiness>("indexer", tags: [ServiceDefaults.ReadyTag]);
         configure?.Invoke(builder.Services);
         var app = builder.Build();
         app.UseRateLimiter();
         app.MapPush();
-        app.MapGet("/health", () => TypedResults.Ok("healthy"));
+        app.MapDefaultEndpoints();
         return app;
     }
 }

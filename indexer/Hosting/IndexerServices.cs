@@ -3,7 +3,6 @@ using Atlas.Indexer.Push;
 using Atlas.Indexer.Search;
 using Atlas.Indexer.State;
 using Atlas.Indexer.Sync;
-using Atlas.Indexer.Telemetry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -33,7 +32,6 @@ public static class IndexerServices
         services.AddSingleton<PushHandler>();
         services.AddHttpClient<PeerHttp>(PeerHttp.ClientName).ConfigurePrimaryHttpMessageHandler(PeerHttp.CreateHandler);
         services.AddHttpClient<ISearchIndexWriter, MeilisearchHttpWriter>();
-        services.AddIndexerTelemetry();
         return services;
     }
 

@@ -16,6 +16,8 @@ public interface ISearchIndexWriter
     Task DeleteIndexAsync(string uid, CancellationToken ct);
     /// <summary>Creates a key that can only search this index; returns the key value.</summary>
     Task<string> CreateSearchKeyAsync(string uid, CancellationToken ct);
+    /// <summary>True when the engine answers its health probe; false on any HTTP or connection error.</summary>
+    Task<bool> IsHealthyAsync(CancellationToken ct);
 }
 
 /// <summary>The index settings of docs/search-documents.md (the map site relies on exactly these).</summary>

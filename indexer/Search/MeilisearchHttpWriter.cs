@@ -28,6 +28,19 @@ public sealed class MeilisearchHttpWriter : ISearchIndexWriter
         }
     }
 
+    public async Task<bool> IsHealthyAsync(CancellationToken ct)
+    {
+        try
+        {
+            using var response = await _http.GetAsync("health", ct);
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return false;
+        }
+    }
+
     public async Task<bool> IndexExistsAsync(string uid, CancellationToken ct)
     {
         using var response = await _http.GetAsync($"indexes/{uid}", ct);

@@ -162,7 +162,7 @@ public class TestNode : IAsyncLifetime
             }
             try
             {
-                using var r = await Http.GetAsync($"{BaseUrl}/alive");
+                using var r = await Http.GetAsync($"{BaseUrl}/health/live");
                 if (r.IsSuccessStatusCode)
                 {
                     return;

@@ -62,6 +62,8 @@ public sealed class InMemorySearch : ISearchIndexWriter
 
     public IReadOnlyList<SearchDocument> DocsOf(string listingId) => Docs().Where(d => d.ListingId == listingId).ToList();
 
+    public Task<bool> IsHealthyAsync(CancellationToken ct) => Task.FromResult(true);
+
     public Task EnsureIndexAsync(string uid, CancellationToken ct)
     {
         lock (_gate)

@@ -1,15 +1,15 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Atlas.Protocol.Hosting;
 
 namespace Atlas.Api.Extensions;
 
 /// <summary>The node's own traces and metrics. Request counts and durations come from ASP.NET Core's
 /// built-in meters; these count what only the node knows.</summary>
-public static class AtlasTelemetry
+public static class NodeTelemetry
 {
-    public const string Name = "Atlas.Api";
-    public static readonly ActivitySource Source = new(Name);
-    public static readonly Meter Meter = new(Name);
+    public static ActivitySource Source => AtlasTelemetry.ApiActivitySource;
+    private static Meter Meter => AtlasTelemetry.ApiMeter;
 
     public static readonly Counter<long> SignaturesMade = Meter.CreateCounter<long>("atlas.signatures", description: "Signatures made (listing, head, keyset)");
     public static readonly Counter<long> SubmissionsReceived = Meter.CreateCounter<long>("atlas.submissions.received");
