@@ -24,6 +24,8 @@ public static class IndexerCli
           reindex                                 rebuild the search index and swap it in (zero downtime)
           status                                  per-peer sync status
           alerts                                  open alerts
+          quarantine                              listings held back for review (over the per-day cap, contact change in cool-off)
+          release NODE LISTING_ID                 after review: let a quarantined listing into search, or end a contact hold now
           search-key                              create the search-only key for the map site
         configuration: Indexer__Database, Indexer__MeilisearchUrl, Indexer__MeilisearchKey | Indexer__MeilisearchKeyFile, Indexer__Index, …
         """;
@@ -92,6 +94,12 @@ public static class IndexerCli
                 return WithServices(rest, configure, Status);
             case "alerts":
                 return WithServices(rest, configure, Alerts);
+            case "quarantine":
+                return WithServices(rest, configure, Quarantine);
+            case "release":
+                return rest is [var node, var id, .. var options]
+                    ? WithServices(options, configure, s => Release(s, node, id))
+                    : throw new UsageException("release NODE LISTING_ID (see 'quarantine' for what is held back).");
             case "search-key":
                 return await WithServicesAsync(rest, configure, async s =>
                 {
@@ -197,6 +205,26 @@ public static class IndexerCli
         {
             Console.Out.WriteLine($"#{a.Id}\t{a.Kind}\t{a.Node ?? "-"}\t{a.ListingId ?? "-"}\t{DateTimeOffset.FromUnixTimeSeconds(a.Since):yyyy-MM-dd HH:mm}Z\t{a.Message}");
         }
+        return 0;
+    }
+
+    private static int Quarantine(IServiceProvider s)
+    {
+        foreach (var l in s.GetRequiredService<StateStore>().HeldBack())
+        {
+            var why = l.State == ListingState.Quarantined
+                ? l.Reason ?? "quarantined"
+                : $"contact change held until {DateTimeOffset.FromUnixTimeSeconds(l.HeldUntil ?? 0):yyyy-MM-dd HH:mm}Z";
+            Console.Out.WriteLine($"{l.Node}\t{l.Id}\tseq {l.Seq}\t{why}");
+        }
+        return 0;
+    }
+
+    private static int Release(IServiceProvider s, string node, string id)
+    {
+        var released = s.GetRequiredService<StateStore>().Release(node, id)
+            ?? throw new UsageException($"listing {id} of '{node}' is not held back (see 'quarantine').");
+        Console.Out.WriteLine($"released {released} of {node}/{id}; it reaches search at the next flush");
         return 0;
     }
 

@@ -441,22 +441,62 @@ public sealed class StateStore(Database db, TimeProvider time)
         var pass = new HashSet<string>(StringComparer.Ordinal);
         foreach (var row in rows)
         {
-            row.ShownJws = null;
-            row.ShownKid = null;
-            row.HeldUntil = null;
-            c.Execute("UPDATE listings SET shown_jws = NULL, shown_kid = NULL, held_until = NULL, touched_at = @ms WHERE node = @Node AND id = @Id",
-                new { row.Node, row.Id, ms = NowMs }, tx);
-            foreach (var t in WriteDerived(c, tx, row))
-            {
-                pass.Add(t);
-            }
-            pass.Add(row.Id);
-            c.Execute("UPDATE alerts SET resolved_at = @now WHERE kind = @kind AND listing_id = @id AND resolved_at IS NULL",
-                new { now, kind = AlertKinds.ContactChanged, id = row.Id }, tx);
+            EndHold(c, tx, row, pass);
         }
         Enqueue(c, tx, pass);
         tx.Commit();
         return rows.Count;
+    }
+
+    /// <summary>What an operator may review: listings quarantined (e.g. over the per-day cap) or with a held contact change.</summary>
+    public IReadOnlyList<ListingRow> HeldBack()
+    {
+        using var c = db.Open();
+        return c.Query<ListingRow>("SELECT * FROM listings WHERE state = 'quarantined' OR held_until IS NOT NULL ORDER BY node, id").AsList();
+    }
+
+    /// <summary>An operator's decision after review: a quarantined listing goes live, or a held contact change is
+    /// shown now instead of after the cool-off. Returns what was released, or null if the listing is not held back.</summary>
+    public string? Release(string node, string id)
+    {
+        using var c = db.Open();
+        using var tx = c.BeginTransaction();
+        var row = c.QuerySingleOrDefault<ListingRow>("SELECT * FROM listings WHERE node = @node AND id = @id", new { node, id }, tx);
+        var pass = new HashSet<string>(StringComparer.Ordinal);
+        string? released = null;
+        if (row?.State == ListingState.Quarantined)
+        {
+            row.State = ListingState.Live;
+            row.Reason = null;
+            c.Execute("UPDATE listings SET state = @State, reason = NULL, touched_at = @ms WHERE node = @Node AND id = @Id",
+                new { row.State, row.Node, row.Id, ms = NowMs }, tx);
+            pass.UnionWith(WriteDerived(c, tx, row));
+            pass.Add(row.Id);
+            c.Execute("UPDATE alerts SET resolved_at = @now WHERE kind = @kind AND listing_id = @id AND resolved_at IS NULL",
+                new { now = Now, kind = AlertKinds.NewNodeBurst, id = row.Id }, tx);
+            released = "quarantine";
+        }
+        else if (row?.HeldUntil is not null)
+        {
+            EndHold(c, tx, row, pass);
+            released = "contact hold";
+        }
+        Enqueue(c, tx, pass);
+        tx.Commit();
+        return released;
+    }
+
+    private void EndHold(SqliteConnection c, SqliteTransaction tx, ListingRow row, HashSet<string> pass)
+    {
+        row.ShownJws = null;
+        row.ShownKid = null;
+        row.HeldUntil = null;
+        c.Execute("UPDATE listings SET shown_jws = NULL, shown_kid = NULL, held_until = NULL, touched_at = @ms WHERE node = @Node AND id = @Id",
+            new { row.Node, row.Id, ms = NowMs }, tx);
+        pass.UnionWith(WriteDerived(c, tx, row));
+        pass.Add(row.Id);
+        c.Execute("UPDATE alerts SET resolved_at = @now WHERE kind = @kind AND listing_id = @id AND resolved_at IS NULL",
+            new { now = Now, kind = AlertKinds.ContactChanged, id = row.Id }, tx);
     }
 
     /// <summary>Listings past review_by leave search (state is kept; a re-confirmed version brings them back).</summary>
