@@ -225,6 +225,8 @@ public sealed class StateStore(Database db, TimeProvider time)
     {
         var key = new { node = row.Node, id = row.Id };
         var targets = c.Query<string>("SELECT target_id FROM relationships WHERE source_node = @node AND source_id = @id", key, tx).ToHashSet(StringComparer.Ordinal);
+        // Documents that name this listing as a relationship target show its name: refresh them too.
+        targets.UnionWith(c.Query<string>("SELECT source_id FROM relationships WHERE target_id = @id", key, tx));
         c.Execute("DELETE FROM relationships WHERE source_node = @node AND source_id = @id; DELETE FROM names WHERE node = @node AND id = @id;", key, tx);
         if (row.State == ListingState.Live)
         {

@@ -81,3 +81,41 @@ public sealed class ReviewCliTests(MeiliProcess meili) : IDisposable
 
     public void Dispose() => _dir.Dispose();
 }
+
+/// <summary>A document shows the names of the organisations it relates to; those names follow the targets.</summary>
+[Collection(MeiliCollection.Name)]
+public sealed class RelationshipNameTests(MeiliProcess meili) : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    [Fact]
+    public async Task Renaming_or_withdrawing_a_coalition_refreshes_the_member_documents_that_name_it()
+    {
+        var index = MeiliProcess.NewIndex();
+        var env = new Dictionary<string, string?>(meili.Settings(index)) { ["Indexer:Database"] = Path.Combine(_dir.Path, "state.db") };
+        await using var peer = await FakePeer.StartAsync("berlin");
+        var coalition = peer.Publish(Orgs.Make("Coalition Before"));
+        var member = peer.Publish(Orgs.Make("Member Group", relatedTo: [coalition]));
+        Assert.Equal(0, (await IndexerProcess.RunAsync(env, "peers", "add", peer.BaseUrl, "--root", peer.Root.Kid)).ExitCode);
+
+        async Task<string> MemberRelationships()
+        {
+            var sync = await IndexerProcess.RunAsync(env, "sync", "--once");
+            Assert.True(sync.ExitCode == 0, sync.Stdout + sync.Stderr);
+            var hits = await meili.SearchAsync(index, $$"""{"filter":"listing_id = '{{member}}'"}""");
+            return hits.GetProperty("hits")[0].GetProperty("relationships").ToString();
+        }
+
+        Assert.Contains("Coalition Before", await MemberRelationships());
+
+        peer.Update(coalition, o => o with { Name = new Dictionary<string, string> { ["en"] = "Coalition After" } });
+        var renamed = await MemberRelationships();
+        Assert.Contains("Coalition After", renamed);
+        Assert.DoesNotContain("Coalition Before", renamed);
+
+        peer.Withdraw(coalition);
+        Assert.DoesNotContain("Coalition", await MemberRelationships());
+    }
+
+    public void Dispose() => _dir.Dispose();
+}
