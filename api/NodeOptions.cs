@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Net;
 using Microsoft.Extensions.Options;
 
 namespace Atlas.Api;
@@ -26,11 +27,29 @@ public sealed class NodeOptions
     [Required]
     public string Licence { get; set; } = "CC-BY-4.0";
 
+    /// <summary>Reverse proxies (IP addresses or CIDR networks) whose X-Forwarded-For is believed. Behind a proxy
+    /// every request comes from the proxy's address, so without this the submission rate limit is one bucket
+    /// for the whole world; from anyone else the header is ignored, so it cannot be spoofed to dodge the limit.</summary>
+    public string[] TrustedProxies { get; set; } = [];
+
+    public IReadOnlyList<IPNetwork> TrustedProxyNetworks() => TrustedProxies.Select(p => IPNetwork.Parse(AsCidr(p))).ToList();
+
+    /// <summary>A bare address is a network of one.</summary>
+    private static string AsCidr(string proxy) =>
+        proxy.Contains('/', StringComparison.Ordinal) ? proxy : $"{proxy}/{(proxy.Contains(':', StringComparison.Ordinal) ? 128 : 32)}";
+
     public static IEnumerable<string> Problems(NodeOptions o)
     {
         if (!File.Exists(Path.Combine(o.DataDir, Data.NodeStore.FileName)))
         {
             yield return $"Node:DataDir '{o.DataDir}' holds no atlas.db; run 'Atlas.Api init --data DIR …' first.";
+        }
+        foreach (var proxy in o.TrustedProxies)
+        {
+            if (!IPNetwork.TryParse(AsCidr(proxy), out _))
+            {
+                yield return $"Node:TrustedProxies entry '{proxy}' is not an IP address or CIDR network (e.g. 172.30.0.0/24).";
+            }
         }
         foreach (var url in o.NotifyUrls)
         {

@@ -11,6 +11,7 @@ using Atlas.Protocol.Json;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 
 namespace Atlas.Api.Extensions;
@@ -87,6 +88,19 @@ public static class NodeServices
             StatusCodeSelector = e => e is BadHttpRequestException b ? b.StatusCode : StatusCodes.Status500InternalServerError,
         });
         app.UseStatusCodePages();
+        // Before the rate limiter: behind a configured reverse proxy the client address is the forwarded one.
+        var proxies = app.Services.GetRequiredService<IOptions<NodeOptions>>().Value.TrustedProxyNetworks();
+        if (proxies.Count > 0)
+        {
+            var forwarded = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor, ForwardLimit = 1 };
+            forwarded.KnownProxies.Clear();
+            forwarded.KnownIPNetworks.Clear();
+            foreach (var network in proxies)
+            {
+                forwarded.KnownIPNetworks.Add(network);
+            }
+            app.UseForwardedHeaders(forwarded);
+        }
         app.Use(async (http, next) =>
         {
             var h = http.Response.Headers;

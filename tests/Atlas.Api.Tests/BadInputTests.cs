@@ -120,4 +120,45 @@ public sealed class RateLimitTests
         // Reads are not limited.
         Assert.Equal(HttpStatusCode.OK, (await node.SendAsync(HttpMethod.Get, "/atlas/v1/head")).StatusCode);
     }
+
+    /// <summary>Behind a configured proxy each forwarded client has its own bucket; without that configuration a
+    /// forged X-Forwarded-For changes nothing (the limit cannot be dodged by inventing addresses).</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task The_limit_is_per_forwarded_client_only_behind_a_trusted_proxy(bool trusted)
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["RateLimiting__Submissions__PermitLimit"] = "1",
+            ["RateLimiting__Submissions__WindowSeconds"] = "3600",
+        };
+        if (trusted)
+        {
+            env["Node__TrustedProxies__0"] = "127.0.0.0/8";
+        }
+        await using var node = new OwnedNode(env);
+        await node.InitializeAsync();
+
+        async Task<HttpStatusCode> Submit(string client, int i)
+        {
+            using var request = node.Request(HttpMethod.Post, "/api/submissions", json: new { organisation = Samples.Org($"Forwarded {i}") });
+            request.Headers.Add("X-Forwarded-For", client);
+            using var response = await node.Http.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        var statuses = new[] { await Submit("203.0.113.1", 0), await Submit("203.0.113.1", 1), await Submit("203.0.113.2", 2) };
+        Assert.Equal(trusted
+            ? [HttpStatusCode.Accepted, HttpStatusCode.TooManyRequests, HttpStatusCode.Accepted]
+            : [HttpStatusCode.Accepted, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
+    }
+
+    [Fact]
+    public async Task A_malformed_trusted_proxy_stops_the_node_with_one_line_naming_the_setting()
+    {
+        await using var node = new OwnedNode(new Dictionary<string, string> { ["Node__TrustedProxies__0"] = "caddy" });
+        var error = await Assert.ThrowsAnyAsync<Exception>(node.InitializeAsync);
+        Assert.Contains("Node:TrustedProxies entry 'caddy'", error.Message);
+    }
 }

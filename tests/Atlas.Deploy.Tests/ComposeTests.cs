@@ -174,7 +174,11 @@ public class ComposeTests
         Assert.Equal("/data", node["Node__DataDir"]);
         Assert.Equal("berlin", node["Node__NodeId"]);
         Assert.Equal("https://node.atlas.example.org", node["Node__BaseUrl"]);
-        Assert.Equal("http://indexer:8080/atlas/v1/notify", node["Node__NotifyUrls__0"]);
+        // Indexer base URL: the node appends /atlas/v1/notify and /atlas/v1/relay.
+        Assert.Equal("http://indexer:8080", node["Node__NotifyUrls__0"]);
+        // The node believes X-Forwarded-For only from the edge network Caddy reaches it on.
+        var edge = Compose.Rendered.Map("networks").Map("edge").Map("ipam").Get("config").Scalars();
+        Assert.Contains(node["Node__TrustedProxies__0"], edge);
         Assert.Equal("Warning", node["Logging__LogLevel__Default"]);
 
         var idx = Service("indexer").Env();
