@@ -23,6 +23,9 @@ public sealed class HealthTests
             Assert.Equal("Healthy", await ready.Content.ReadAsStringAsync());
         }
 
+        // A probe must not disturb the node: publishing still signs after it.
+        await node.SubmitAndApproveAsync(Samples.Org("Probed Then Published"));
+
         var rotated = await node.Cli("keys", "rotate");
         var kid = Regex.Match(rotated, "new signing key (\\S+);").Groups[1].Value;
         File.Delete(Path.Combine(node.DataDir, "keys", kid + ".pem"));
