@@ -4,6 +4,7 @@ using Atlas.Api.Admin;
 using Atlas.Api.Data;
 using Atlas.Api.Federation;
 using Atlas.Api.Health;
+using Atlas.Api.Organisations;
 using Atlas.Api.Signing;
 using Atlas.Api.Submissions;
 using Atlas.Protocol.Hosting;
@@ -32,6 +33,20 @@ public static class NodeServices
         services.AddSingleton<KeyStore>();
         services.AddSingleton<Publisher>();
         services.AddSingleton<HeadService>();
+        services.AddSingleton<PublishedOrganisations>();
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<NodeOptions>>((forwarded, node) =>
+        {
+            // With no known proxy at all the middleware would believe everyone: then it must do nothing.
+            var proxies = node.Value.TrustedProxyNetworks();
+            forwarded.ForwardedHeaders = proxies.Count > 0 ? ForwardedHeaders.XForwardedFor : ForwardedHeaders.None;
+            forwarded.ForwardLimit = 1;
+            forwarded.KnownProxies.Clear();
+            forwarded.KnownIPNetworks.Clear();
+            foreach (var network in proxies)
+            {
+                forwarded.KnownIPNetworks.Add(network);
+            }
+        });
         services.AddSingleton<NotifyQueue>();
         services.AddHostedService<HeadWorker>();
         services.AddHealthChecks().AddCheck<NodeReadiness>("node", tags: [ServiceDefaults.ReadyTag]);
@@ -89,18 +104,7 @@ public static class NodeServices
         });
         app.UseStatusCodePages();
         // Before the rate limiter: behind a configured reverse proxy the client address is the forwarded one.
-        var proxies = app.Services.GetRequiredService<IOptions<NodeOptions>>().Value.TrustedProxyNetworks();
-        if (proxies.Count > 0)
-        {
-            var forwarded = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor, ForwardLimit = 1 };
-            forwarded.KnownProxies.Clear();
-            forwarded.KnownIPNetworks.Clear();
-            foreach (var network in proxies)
-            {
-                forwarded.KnownIPNetworks.Add(network);
-            }
-            app.UseForwardedHeaders(forwarded);
-        }
+        app.UseForwardedHeaders();
         app.Use(async (http, next) =>
         {
             var h = http.Response.Headers;

@@ -4,7 +4,6 @@ using Atlas.Api.Federation;
 using Atlas.Protocol.Geo;
 using Atlas.Protocol.Model;
 using Atlas.Protocol.Vocabulary;
-using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Atlas.Api.Organisations;
@@ -16,8 +15,9 @@ public sealed record OrganisationPage(IReadOnlyList<OrganisationItem> Items, int
 public sealed record OrganisationQuery(string? City, string? Country, string? Focus, string? Language, string? Q, int? Page);
 
 /// <summary>Plain-JSON browsing of this node's published organisations: exactly what the signed listings
-/// say (public fields only), for the map site and simple tools. Filtering is in memory: a node holds
-/// hundreds of organisations, not millions; the indexers do search at scale.</summary>
+/// say (public fields only), for the map site and simple tools. Filtering is in memory over parsed versions
+/// (<see cref="PublishedOrganisations"/>): a node holds hundreds or thousands of organisations, not millions; the
+/// indexers do search at scale.</summary>
 public static class OrganisationsApi
 {
     public const int PageSize = 50;
@@ -30,7 +30,7 @@ public static class OrganisationsApi
         return app;
     }
 
-    public static Results<Ok<OrganisationPage>, ProblemHttpResult> Browse([AsParameters] OrganisationQuery query, NodeStore store)
+    public static Results<Ok<OrganisationPage>, ProblemHttpResult> Browse([AsParameters] OrganisationQuery query, NodeStore store, PublishedOrganisations organisations)
     {
         var page = query.Page ?? 1;
         if (page < 1)
@@ -38,15 +38,8 @@ public static class OrganisationsApi
             return TypedResults.Problem(statusCode: 400, title: "Bad query", detail: "page starts at 1.");
         }
         using var conn = store.Open();
-        var rows = conn.Query<(string Id, long Seq, string Jws)>("""
-            SELECT l.id, l.seq, v.jws FROM listings l JOIN listing_versions v ON v.id = l.id AND v.seq = l.seq
-            WHERE l.status = 'active' ORDER BY l.id
-            """);
         var cityNames = query.City is null ? null : CityNames(query.City);
-        var matches = rows
-            .Select(r => new OrganisationItem(r.Id, r.Seq, Publisher.ReadOwnPayload(r.Jws).Org!))
-            .Where(i => Matches(i.Org, query, cityNames))
-            .ToList();
+        var matches = organisations.Current(conn).Where(i => Matches(i.Org, query, cityNames)).ToList();
         return TypedResults.Ok(new OrganisationPage(matches.Skip((page - 1) * PageSize).Take(PageSize).ToList(), page, PageSize, matches.Count));
     }
 

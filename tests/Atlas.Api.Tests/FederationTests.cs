@@ -210,5 +210,13 @@ public sealed class FederationTests(TestNode node) : IClassFixture<TestNode>
         Assert.Contains(filtered.GetProperty("items").EnumerateArray(), i => i.GetProperty("id").GetString() == id);
         var none = await node.JsonAsync(HttpMethod.Get, "/api/organisations?country=GE&focus=lgbtq");
         Assert.DoesNotContain(none.GetProperty("items").EnumerateArray(), i => i.GetProperty("id").GetString() == id);
+
+        // Browsing shows the current version after an edit (parsed versions are cached by seq).
+        await node.JsonAsync(HttpMethod.Put, $"/api/admin/organisations/{id}", node.EditorToken,
+            Samples.Org("Tbilisi Helpers Renamed", city: "Tbilisi", country: "GE", focus: ["deserters"]));
+        var renamed = await node.JsonAsync(HttpMethod.Get, "/api/organisations?country=GE&focus=deserters");
+        var item = Assert.Single(renamed.GetProperty("items").EnumerateArray(), i => i.GetProperty("id").GetString() == id);
+        Assert.Equal(2, item.GetProperty("seq").GetInt64());
+        Assert.Contains("Tbilisi Helpers Renamed", item.GetProperty("org").ToString());
     }
 }
