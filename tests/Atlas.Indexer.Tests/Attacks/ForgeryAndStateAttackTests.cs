@@ -1,11 +1,11 @@
 using Atlas.Indexer.State;
 using Atlas.Indexer.Tests.Infrastructure;
-using Atlas.TestKit.Meilisearch;
 using Atlas.Indexer.Tests.Peers;
 using Atlas.Protocol;
 using Atlas.Protocol.Model;
 using Atlas.Protocol.Signing;
 using Atlas.Protocol.Verification;
+using Atlas.TestKit.Meilisearch;
 
 namespace Atlas.Indexer.Tests.Attacks;
 
@@ -69,8 +69,7 @@ public sealed class ForgeryAndStateAttackTests(MeilisearchFixture meili) : IClas
         await using var peer = await FakePeer.StartAsync("yerevan", time: indexer.Time);
         var id = peer.Publish(Orgs.Make("Original"));
         var v1 = peer.Latest(id)!;
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
+        await indexer.AddPeerAndSyncAsync(peer);
         peer.Update(id, o => o with { Name = new Dictionary<string, string> { ["en"] = "Renamed" } });
         Assert.True((await indexer.SyncOneAsync(peer)).Ok);
 
@@ -111,8 +110,7 @@ public sealed class ForgeryAndStateAttackTests(MeilisearchFixture meili) : IClas
         await using var peer = await FakePeer.StartAsync("paris", time: indexer.Time);
         var id = peer.Publish(Orgs.Make("Original"));
         var original = peer.Latest(id)!;
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
+        await indexer.AddPeerAndSyncAsync(peer);
 
         // The node's key signs a second, different payload with the same seq and the head names it.
         var twin = peer.PayloadOf(id) with { Org = Orgs.Make("Twin") };
@@ -138,8 +136,7 @@ public sealed class ForgeryAndStateAttackTests(MeilisearchFixture meili) : IClas
         await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("berlin", time: indexer.Time);
         var id = peer.Publish(Orgs.Make("Steady"));
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
+        await indexer.AddPeerAndSyncAsync(peer);
 
         peer.Append(peer.PayloadOf(id) with { Seq = seq, Prev = SignedObjects.HashOf(peer.Latest(id)!), Org = Orgs.Make("Jumped") });
         var result = await indexer.SyncOneAsync(peer);
@@ -156,8 +153,7 @@ public sealed class ForgeryAndStateAttackTests(MeilisearchFixture meili) : IClas
         await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("tbilisi", time: indexer.Time);
         var id = peer.Publish(Orgs.Make("Named"));
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
+        await indexer.AddPeerAndSyncAsync(peer);
 
         // A validly signed newer version that the head does not commit to (e.g. withheld, or from another view).
         var unnamed = SignedObjects.SignListing(peer.PayloadOf(id) with { Seq = 2, Prev = SignedObjects.HashOf(peer.Latest(id)!), Org = Orgs.Make("Unnamed") }, peer.Signing);
@@ -197,8 +193,7 @@ public sealed class ForgeryAndStateAttackTests(MeilisearchFixture meili) : IClas
         await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("berlin", time: indexer.Time);
         var id = peer.Publish(Orgs.Make("Stable"));
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
+        await indexer.AddPeerAndSyncAsync(peer);
 
         var malleated = Hostile.Malleate(peer.Latest(id)!);
         Assert.NotEqual(peer.Latest(id), malleated);

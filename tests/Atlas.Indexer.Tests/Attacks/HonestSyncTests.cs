@@ -1,6 +1,6 @@
 using Atlas.Indexer.Tests.Infrastructure;
-using Atlas.TestKit.Meilisearch;
 using Atlas.Indexer.Tests.Peers;
+using Atlas.TestKit.Meilisearch;
 
 namespace Atlas.Indexer.Tests.Attacks;
 
@@ -55,8 +55,7 @@ public sealed class HonestSyncTests(MeilisearchFixture meili) : IClassFixture<Me
         await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("tbilisi", time: indexer.Time);
         var ids = peer.PublishMany(20, i => Orgs.Make($"Org {i}", cityCount: 2));
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
+        await indexer.AddPeerAndSyncAsync(peer);
         Assert.Equal(40, (await indexer.Search.DocsAsync()).Count);
 
         peer.Update(ids[0], o => o with { Locations = o.Locations.Take(1).ToList() });

@@ -1,8 +1,8 @@
 using Atlas.Indexer.State;
 using Atlas.Indexer.Tests.Infrastructure;
-using Atlas.TestKit.Meilisearch;
 using Atlas.Indexer.Tests.Peers;
 using Atlas.Protocol.Model;
+using Atlas.TestKit.Meilisearch;
 
 namespace Atlas.Indexer.Tests.Attacks;
 
@@ -15,8 +15,7 @@ public sealed class InsiderAttackTests(MeilisearchFixture meili) : IClassFixture
         await using var indexer = new TestIndexer(meili, new() { ["Indexer:ContactCoolOff"] = "00:00:30" });
         await using var peer = await FakePeer.StartAsync("berlin", time: indexer.Time);
         var id = peer.Publish(Orgs.Make("Target", email: "real@example.org"));
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
+        await indexer.AddPeerAndSyncAsync(peer);
 
         peer.Update(id, o => o with { Contacts = [new Contact("email", "trap@example.ru", null, false)], Description = new Dictionary<string, string> { ["en"] = "Also edited." } });
         Assert.True((await indexer.SyncOneAsync(peer)).Ok);
@@ -44,8 +43,7 @@ public sealed class InsiderAttackTests(MeilisearchFixture meili) : IClassFixture
         await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("berlin", time: indexer.Time);
         var id = peer.Publish(Orgs.Make("Target"));
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
+        await indexer.AddPeerAndSyncAsync(peer);
 
         peer.Update(id, o => o with { Name = new Dictionary<string, string> { ["en"] = "Renamed" } });
         Assert.True((await indexer.SyncOneAsync(peer)).Ok);
@@ -89,8 +87,7 @@ public sealed class InsiderAttackTests(MeilisearchFixture meili) : IClassFixture
         await using var indexer = new TestIndexer(meili, new() { ["Indexer:MaxNewOrganisationsPerNodePerDay"] = "2" });
         await using var peer = await FakePeer.StartAsync("burst", time: indexer.Time);
         peer.PublishMany(3, i => Orgs.Make($"Initial {i}"));
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
+        await indexer.AddPeerAndSyncAsync(peer);
         Assert.Equal(3, (await indexer.Search.DocsAsync()).Count);
 
         var burst = peer.PublishMany(3, i => Orgs.Make($"Burst {i}"));

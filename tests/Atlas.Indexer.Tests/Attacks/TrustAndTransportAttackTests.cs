@@ -2,12 +2,12 @@ using System.IO.Compression;
 using System.Text;
 using Atlas.Indexer.State;
 using Atlas.Indexer.Tests.Infrastructure;
-using Atlas.TestKit.Meilisearch;
 using Atlas.Indexer.Tests.Peers;
 using Atlas.Protocol;
 using Atlas.Protocol.Model;
 using Atlas.Protocol.Signing;
 using Atlas.Protocol.Verification;
+using Atlas.TestKit.Meilisearch;
 using Microsoft.AspNetCore.Http;
 
 namespace Atlas.Indexer.Tests.Attacks;
@@ -23,8 +23,7 @@ public sealed class TrustAndTransportAttackTests(MeilisearchFixture meili) : ICl
         await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("berlin", time: indexer.Time);
         var id = peer.Publish(Orgs.Make("Frozen"));
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
+        await indexer.AddPeerAndSyncAsync(peer);
         Assert.NotEmpty(await indexer.Search.DocsOfAsync(id));
 
         peer.HeadOverride = peer.SignHead(exp: Now - 10);
@@ -46,8 +45,7 @@ public sealed class TrustAndTransportAttackTests(MeilisearchFixture meili) : ICl
         await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("berlin", time: indexer.Time);
         var id = peer.Publish(Orgs.Make("Suppressed"));
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
+        await indexer.AddPeerAndSyncAsync(peer);
 
         peer.Offline = true;
         indexer.Time.Advance(peer.HeadLifetime + TimeSpan.FromMinutes(1));
@@ -65,8 +63,7 @@ public sealed class TrustAndTransportAttackTests(MeilisearchFixture meili) : ICl
         await using var peer = await FakePeer.StartAsync("paris", time: indexer.Time);
         var ids = peer.PublishMany(3, i => Orgs.Make($"Org {i}"));
         var stolen = peer.Signing;
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
+        await indexer.AddPeerAndSyncAsync(peer);
         Assert.Equal(3, (await indexer.Search.DocsAsync()).Count);
 
         using var fresh = AtlasKey.Generate();
@@ -89,8 +86,7 @@ public sealed class TrustAndTransportAttackTests(MeilisearchFixture meili) : ICl
         await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("yerevan", time: indexer.Time);
         peer.Publish(Orgs.Make("Walker"));
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
+        await indexer.AddPeerAndSyncAsync(peer);
 
         using var k2 = AtlasKey.Generate();
         using var k3 = AtlasKey.Generate();
@@ -109,8 +105,7 @@ public sealed class TrustAndTransportAttackTests(MeilisearchFixture meili) : ICl
         await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("yerevan", time: indexer.Time);
         peer.Publish(Orgs.Make("Walker"));
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
+        await indexer.AddPeerAndSyncAsync(peer);
 
         using var k2 = AtlasKey.Generate();
         using var k3 = AtlasKey.Generate();
@@ -139,8 +134,7 @@ public sealed class TrustAndTransportAttackTests(MeilisearchFixture meili) : ICl
         await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("yerevan", time: indexer.Time);
         peer.Publish(Orgs.Make("Rooted"));
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
+        await indexer.AddPeerAndSyncAsync(peer);
 
         using var attackerRoot = AtlasKey.Generate();
         using var attackerSigning = AtlasKey.Generate();
@@ -173,8 +167,7 @@ public sealed class TrustAndTransportAttackTests(MeilisearchFixture meili) : ICl
         var id = peer.Publish(Orgs.Make("Aging"));
         using var k2 = AtlasKey.Generate();
         peer.RotateKeyset([k2, peer.Signing], exp: indexer.Time.GetUtcNow().ToUnixTimeSeconds() + 120);
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
+        await indexer.AddPeerAndSyncAsync(peer);
         Assert.NotEmpty(await indexer.Search.DocsOfAsync(id));
 
         indexer.Time.Advance(TimeSpan.FromMinutes(3));
@@ -343,8 +336,7 @@ public sealed class TrustAndTransportAttackTests(MeilisearchFixture meili) : ICl
         await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("berlin", time: indexer.Time);
         peer.Publish(Orgs.Make("One view"));
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
+        await indexer.AddPeerAndSyncAsync(peer);
 
         peer.HeadOverride = peer.SignHead(root: HeadRoot.Compute([]));
         var result = await indexer.SyncOneAsync(peer);
@@ -360,8 +352,7 @@ public sealed class TrustAndTransportAttackTests(MeilisearchFixture meili) : ICl
         await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("berlin", time: indexer.Time);
         peer.Publish(Orgs.Make("One view"));
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
+        await indexer.AddPeerAndSyncAsync(peer);
 
         indexer.Time.Advance(TimeSpan.FromMinutes(1));
         Assert.True((await indexer.SyncOneAsync(peer)).Ok);

@@ -54,6 +54,15 @@ public sealed class TestIndexer : IAsyncDisposable
 
     public long AddPeer(FakePeer peer, string? rootKid = null) => Store.AddPeer(peer.BaseUrl, rootKid ?? peer.Root.Kid, null);
 
+    /// <summary>Pins the peer, then one pass and flush that must succeed (the honest starting point of most attacks).</summary>
+    public async Task<SyncResult> AddPeerAndSyncAsync(FakePeer peer)
+    {
+        AddPeer(peer);
+        var result = await SyncOneAsync(peer);
+        Assert.True(result.Ok, result.Error);
+        return result;
+    }
+
     /// <summary>One sync pass over all peers, then a full flush (what <c>sync --once</c> does).</summary>
     public async Task<IReadOnlyList<SyncResult>> SyncAsync()
     {

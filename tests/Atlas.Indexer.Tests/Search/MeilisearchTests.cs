@@ -28,9 +28,7 @@ public sealed class MeilisearchTests(MeilisearchFixture meili, ITestOutputHelper
         await using var peer = await FakePeer.StartAsync("berlin", "Atlas Berlin", indexer.Time);
         var ark = peer.Publish(Orgs.Make("Ковчег", cityCount: 3));
         peer.Publish(Orgs.Make("Other help"));
-        indexer.AddPeer(peer);
-
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
+        await indexer.AddPeerAndSyncAsync(peer);
 
         var all = await Search(indexer, new SearchQuery { Q = "Ковчег" });
         Assert.Equal(3, Count(all));
@@ -65,8 +63,7 @@ public sealed class MeilisearchTests(MeilisearchFixture meili, ITestOutputHelper
         await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("paris", time: indexer.Time);
         var ids = peer.PublishMany(50, i => Orgs.Make($"Org {i}", cityCount: 2));
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
+        await indexer.AddPeerAndSyncAsync(peer);
         Assert.Equal(1, await indexer.Search.UpsertTasksAsync());
         Assert.Equal(100, Count(await Search(indexer, new SearchQuery())));
 
@@ -92,8 +89,7 @@ public sealed class MeilisearchTests(MeilisearchFixture meili, ITestOutputHelper
         await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("yerevan", time: indexer.Time);
         peer.PublishMany(300, i => Orgs.Make($"Org {i}"));
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
+        await indexer.AddPeerAndSyncAsync(peer);
 
         using var stop = new CancellationTokenSource();
         var failures = new List<string>();
@@ -139,8 +135,7 @@ public sealed class MeilisearchTests(MeilisearchFixture meili, ITestOutputHelper
         await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("tbilisi", time: indexer.Time);
         peer.Publish(Orgs.Make("Findable"));
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
+        await indexer.AddPeerAndSyncAsync(peer);
 
         var key = await indexer.Services.GetRequiredService<SearchIndexWriter>().CreateSearchKeyAsync(indexer.Index, CancellationToken.None);
         Assert.NotEqual(meili.MasterKey, key);
