@@ -1,11 +1,8 @@
 using Atlas.Indexer.State;
-using Atlas.Indexer.Tests.Infrastructure;
-using Atlas.Indexer.Tests.Peers;
 using Atlas.Protocol;
 using Atlas.Protocol.Model;
 using Atlas.Protocol.Signing;
 using Atlas.Protocol.Verification;
-using Atlas.TestKit.Meilisearch;
 
 namespace Atlas.Indexer.Tests.Attacks;
 

@@ -1,6 +1,3 @@
-using Atlas.Indexer.Tests.Infrastructure;
-using Atlas.Indexer.Tests.Peers;
-using Atlas.TestKit.Meilisearch;
 
 namespace Atlas.Indexer.Tests.Attacks;
 

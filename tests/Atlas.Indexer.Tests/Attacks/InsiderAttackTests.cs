@@ -1,8 +1,5 @@
 using Atlas.Indexer.State;
-using Atlas.Indexer.Tests.Infrastructure;
-using Atlas.Indexer.Tests.Peers;
 using Atlas.Protocol.Model;
-using Atlas.TestKit.Meilisearch;
 
 namespace Atlas.Indexer.Tests.Attacks;
 

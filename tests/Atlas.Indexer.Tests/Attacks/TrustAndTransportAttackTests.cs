@@ -1,13 +1,10 @@
 using System.IO.Compression;
 using System.Text;
 using Atlas.Indexer.State;
-using Atlas.Indexer.Tests.Infrastructure;
-using Atlas.Indexer.Tests.Peers;
 using Atlas.Protocol;
 using Atlas.Protocol.Model;
 using Atlas.Protocol.Signing;
 using Atlas.Protocol.Verification;
-using Atlas.TestKit.Meilisearch;
 using Microsoft.AspNetCore.Http;
 
 namespace Atlas.Indexer.Tests.Attacks;

@@ -1,6 +1,5 @@
 using Atlas.Indexer.Meilisearch;
 using Atlas.Indexer.Search;
-using Atlas.TestKit.Meilisearch;
 
 namespace Atlas.Indexer.Tests.Infrastructure;
 

@@ -1,8 +1,3 @@
-using Atlas.Indexer.Tests.Infrastructure;
-using Atlas.Indexer.Tests.Peers;
-using Atlas.TestKit;
-using Atlas.TestKit.Meilisearch;
-using Atlas.TestKit.Processes;
 
 namespace Atlas.Indexer.Tests.Processes;
 

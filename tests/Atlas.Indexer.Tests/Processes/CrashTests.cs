@@ -1,9 +1,4 @@
 using System.Diagnostics;
-using Atlas.Indexer.Tests.Infrastructure;
-using Atlas.Indexer.Tests.Peers;
-using Atlas.TestKit;
-using Atlas.TestKit.Meilisearch;
-using Atlas.TestKit.Processes;
 using Xunit.Abstractions;
 
 namespace Atlas.Indexer.Tests.Processes;

@@ -1,7 +1,4 @@
 using System.Net;
-using Atlas.TestKit;
-using Atlas.TestKit.Meilisearch;
-using Atlas.TestKit.Processes;
 
 namespace Atlas.Indexer.Tests.Processes;
 

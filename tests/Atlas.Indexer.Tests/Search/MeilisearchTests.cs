@@ -3,9 +3,6 @@ using System.Net;
 using System.Text.Json;
 using Atlas.Indexer.Meilisearch;
 using Atlas.Indexer.Search;
-using Atlas.Indexer.Tests.Infrastructure;
-using Atlas.Indexer.Tests.Peers;
-using Atlas.TestKit.Meilisearch;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 

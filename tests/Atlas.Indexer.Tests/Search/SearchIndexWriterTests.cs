@@ -1,8 +1,5 @@
 using Atlas.Indexer.Meilisearch;
 using Atlas.Indexer.Search;
-using Atlas.Indexer.Tests.Infrastructure;
-using Atlas.TestKit;
-using Atlas.TestKit.Meilisearch;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Atlas.Indexer.Tests.Search;
