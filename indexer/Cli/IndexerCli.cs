@@ -1,5 +1,6 @@
 using System.Globalization;
 using Atlas.Indexer.Hosting;
+using Atlas.Indexer.Meilisearch;
 using Atlas.Indexer.Peers;
 using Atlas.Indexer.Search;
 using Atlas.Indexer.State;
@@ -46,7 +47,7 @@ public static class IndexerCli
             Console.Error.WriteLine($"error: invalid configuration: {string.Join(" ", e.Failures)}");
             return 2;
         }
-        catch (Exception e) when (e is SqliteException or SearchIndexException or HttpRequestException or IOException)
+        catch (Exception e) when (e is SqliteException or MeilisearchException or HttpRequestException or IOException)
         {
             Console.Error.WriteLine($"error: {e.Message.Split('\n')[0]}");
             return 1;
@@ -104,7 +105,7 @@ public static class IndexerCli
                 return await WithServicesAsync(rest, configure, async s =>
                 {
                     var index = s.GetRequiredService<IOptions<IndexerOptions>>().Value.Index;
-                    Console.Out.WriteLine(await s.GetRequiredService<ISearchIndexWriter>().CreateSearchKeyAsync(index, CancellationToken.None));
+                    Console.Out.WriteLine(await s.GetRequiredService<SearchIndexWriter>().CreateSearchKeyAsync(index, CancellationToken.None));
                     return 0;
                 });
             default:

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace Atlas.Indexer.Health;
 
 /// <summary>Ready when the state database opens and Meilisearch answers: only then can a pass or a push land.</summary>
-public sealed class IndexerReadiness(Database db, ISearchIndexWriter search) : IHealthCheck
+public sealed class IndexerReadiness(Database db, SearchIndexWriter search) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {

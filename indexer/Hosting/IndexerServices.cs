@@ -1,3 +1,4 @@
+using Atlas.Indexer.Meilisearch;
 using Atlas.Indexer.Peers;
 using Atlas.Indexer.Push;
 using Atlas.Indexer.Search;
@@ -10,6 +11,8 @@ namespace Atlas.Indexer.Hosting;
 
 public static class IndexerServices
 {
+    private const string MeilisearchHttpClientName = "meilisearch";
+
     /// <summary>Everything every command needs (state, peers, sync, search), without the background workers.</summary>
     public static IServiceCollection AddIndexer(this IServiceCollection services, IConfiguration configuration)
     {
@@ -31,7 +34,16 @@ public static class IndexerServices
         services.AddSingleton<Reindexer>();
         services.AddSingleton<PushHandler>();
         services.AddHttpClient<PeerHttp>(PeerHttp.ClientName).ConfigurePrimaryHttpMessageHandler(PeerHttp.CreateHandler);
-        services.AddHttpClient<ISearchIndexWriter, MeilisearchHttpWriter>();
+        services.AddHttpClient(MeilisearchHttpClientName, (sp, http) =>
+        {
+            http.BaseAddress = new Uri(sp.GetRequiredService<IOptions<IndexerOptions>>().Value.MeilisearchUrl.TrimEnd('/') + "/");
+            http.Timeout = TimeSpan.FromMinutes(5);
+        });
+        services.AddTransient(sp => new MeilisearchClient(
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(MeilisearchHttpClientName),
+            sp.GetRequiredService<IOptions<IndexerOptions>>().Value.ResolveMeilisearchKey(),
+            sp.GetRequiredService<ILogger<MeilisearchClient>>()));
+        services.AddTransient<SearchIndexWriter>();
         return services;
     }
 

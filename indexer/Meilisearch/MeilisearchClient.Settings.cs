@@ -21,4 +21,8 @@ public sealed partial class MeilisearchClient
     /// <summary>GET /indexes/{uid}/settings</summary>
     public Task<IndexSettings> GetSettingsAsync(string indexUid, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Get, IndexPath(indexUid, "settings"), null, MeilisearchJsonContext.Default.IndexSettings, cancellationToken);
+
+    /// <summary>DELETE /indexes/{uid}/settings/distinct-attribute: back to no index-wide distinct attribute.</summary>
+    public Task<MeilisearchTaskInfo> ResetDistinctAttributeAsync(string indexUid, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Delete, IndexPath(indexUid, "settings/distinct-attribute"), null, MeilisearchJsonContext.Default.MeilisearchTaskInfo, cancellationToken);
 }

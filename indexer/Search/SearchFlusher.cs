@@ -11,7 +11,7 @@ namespace Atlas.Indexer.Search;
 /// upserts by doc_id and deletions are by listing id.</summary>
 public sealed partial class SearchFlusher(
     StateStore store,
-    ISearchIndexWriter writer,
+    SearchIndexWriter writer,
     DocumentBuilder builder,
     IOptions<IndexerOptions> options,
     ILogger<SearchFlusher> logger)
@@ -125,7 +125,7 @@ public sealed partial class FlushWorker(SearchFlusher flusher, FlushSignal signa
 
 /// <summary>Zero-downtime rebuild: fill a fresh index from state, swap it in atomically, drop the old one.
 /// Listings touched during the rebuild are re-queued so nothing flushed to the old index is lost.</summary>
-public sealed partial class Reindexer(StateStore store, ISearchIndexWriter writer, DocumentBuilder builder, SearchFlusher flusher, IOptions<IndexerOptions> options, TimeProvider time, ILogger<Reindexer> logger)
+public sealed partial class Reindexer(StateStore store, SearchIndexWriter writer, DocumentBuilder builder, SearchFlusher flusher, IOptions<IndexerOptions> options, TimeProvider time, ILogger<Reindexer> logger)
 {
     public async Task<int> ReindexAsync(CancellationToken ct)
     {

@@ -10,14 +10,14 @@ public sealed class AuthzTests(TestNode node) : IClassFixture<TestNode>
     [Fact]
     public async Task Every_admin_route_refuses_missing_wrong_revoked_and_lower_role_tokens()
     {
-        var listing = await Proc.Cli("routes");
+        var listing = await NodeProcess.RunCliAsync("routes");
         Assert.Equal(0, listing.ExitCode);
-        var routes = listing.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+        var routes = listing.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => l.Trim().Split(' '))
             .Select(p => (Method: p[0], Pattern: p[1], Policy: p[2]))
             .ToList();
         var admin = routes.Where(r => r.Pattern.StartsWith("/api/admin", StringComparison.Ordinal)).ToList();
-        Assert.True(admin.Count >= 15, $"only {admin.Count} admin routes found: {listing.Stdout}");
+        Assert.True(admin.Count >= 15, $"only {admin.Count} admin routes found: {listing.StandardOutput}");
         Assert.All(admin, r => Assert.Contains(r.Policy, new[] { "editor", "admin" }));
         // Nothing outside /api/admin needs a token, and nothing public is accidentally an admin route.
         Assert.All(routes.Except(admin), r => Assert.Equal("-", r.Policy));

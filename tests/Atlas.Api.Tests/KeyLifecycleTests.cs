@@ -54,9 +54,9 @@ public sealed class KeyLifecycleTests
         Assert.False(File.Exists(Path.Combine(node.DataDir, "keys", oldKid + ".pem")), "the revoked private key is deleted");
 
         // Revoking twice, or a key that does not exist, is a one-line CLI error.
-        var again = await Proc.Cli("keys", "revoke", oldKid, "--data", node.DataDir);
+        var again = await NodeProcess.RunCliAsync("keys", "revoke", oldKid, "--data", node.DataDir);
         Assert.Equal(1, again.ExitCode);
-        Assert.Single(again.Stderr.Trim().Split('\n'));
+        Assert.Single(again.StandardError.Trim().Split('\n'));
     }
 
     [Fact]
@@ -104,7 +104,7 @@ public sealed class KeyLifecycleTests
         // Backup while the node is running (SQLite online backup).
         var backup = node.Temp.Combine("backup.db");
         await node.Cli("backup", "--out", backup);
-        Assert.Equal(1, (await Proc.Cli("backup", "--out", backup, "--data", node.DataDir)).ExitCode); // never overwrites
+        Assert.Equal(1, (await NodeProcess.RunCliAsync("backup", "--out", backup, "--data", node.DataDir)).ExitCode); // never overwrites
 
         // Restore = stop, copy the backup file in place (keys/ come from their own backup), start.
         await node.StopAsync();

@@ -100,7 +100,7 @@ public sealed class PushTests
         Assert.Equal(HttpStatusCode.NotFound, (await node.SendAsync(HttpMethod.Post, $"/api/admin/organisations/{foreign}/withdraw", node.EditorToken)).StatusCode);
         var keyset = await node.TrustedKeysetAsync();
         Assert.All((await node.ChangesAsync()).Entries, e => Assert.Equal("berlin", SignedObjects.VerifyListing(e.Jws, keyset, e.Id).Payload.Iss));
-        var cli = await Proc.Cli("withdraw", foreign, "--data", node.DataDir);
+        var cli = await NodeProcess.RunCliAsync("withdraw", foreign, "--data", node.DataDir);
         Assert.Equal(1, cli.ExitCode);
         // A verifier holding another node's keyset refuses this node's objects.
         var jws = (await node.ChangesAsync()).Entries[0].Jws;

@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Atlas.TestKit;
+using Atlas.TestKit.Processes;
 
 namespace Atlas.Deploy.Tests;
 
@@ -16,10 +17,10 @@ public class CaddyfileTests
     {
         var caddy = Proc.Require("caddy", "on Debian `apt-get install -y caddy` (only the binary is used, on 127.0.0.1).");
         var r = Proc.Run(caddy, ["adapt", "--config", CaddyfilePath, "--adapter", "caddyfile"],
-            env: new Dictionary<string, string> { ["ATLAS_SEARCH_KEY"] = "k" }, timeoutSeconds: 60);
+            env: new Dictionary<string, string?> { ["ATLAS_SEARCH_KEY"] = "k" }, timeoutSeconds: 60);
         Assert.True(r.ExitCode == 0, r.ToString());
-        Assert.Contains("\"disabled\":true", r.Stdout.Replace(" ", ""));   // admin API off
-        Assert.Contains("^/(indexes/organisations/search|multi-search)$", r.Stdout);
+        Assert.Contains("\"disabled\":true", r.StandardOutput.Replace(" ", ""));   // admin API off
+        Assert.Contains("^/(indexes/organisations/search|multi-search)$", r.StandardOutput);
     }
 
     [Theory]
@@ -56,96 +57,52 @@ public class CaddyfileTests
 /// what is forwarded: only Meilisearch search routes, never the admin routes of Meilisearch or of
 /// the node. (Debian's caddy here may be older than the image's; the directives used exist in both.)
 /// </summary>
-public sealed class CaddyFixture : IDisposable
+public sealed class CaddyFixture : IAsyncLifetime
 {
     public const string SearchKey = "test-search-only-key";
     internal readonly FakeUpstream meili = new();
     internal readonly FakeUpstream node = new();
     internal readonly FakeUpstream indexer = new();
-    readonly Process caddy;
-    readonly string stateDir;
-    internal readonly int sitePort = Proc.FreeTcpPort();
-    internal readonly int nodePort = Proc.FreeTcpPort();
-    internal readonly int healthPort = Proc.FreeTcpPort();
-    readonly StringBuilder caddyLog = new();
+    readonly TempDirectory stateDir = new("atlas-caddy");
+    ProcessHost? caddy;
+    int disposed;
+    internal readonly int sitePort = FreePort.Next();
+    internal readonly int nodePort = FreePort.Next();
+    internal readonly int healthPort = FreePort.Next();
 
-    public CaddyFixture()
+    public async Task InitializeAsync()
     {
         var exe = Proc.Require("caddy", "on Debian `apt-get install -y caddy` (only the binary is used, on 127.0.0.1).");
-        stateDir = Directory.CreateTempSubdirectory("atlas-caddy-").FullName;
-        var site = Directory.CreateDirectory(Path.Combine(stateDir, "site")).FullName;
+        var site = Directory.CreateDirectory(stateDir.Combine("site")).FullName;
         File.WriteAllText(Path.Combine(site, "index.html"), "<!doctype html><title>atlas</title>");
         File.WriteAllText(Path.Combine(site, "config.json"), "{}");
-        var psi = new ProcessStartInfo(exe)
+        caddy = ProcessHost.Start(new ProcessSpec(exe, "run", "--config", Repo.PathOf("deploy", "caddy", "Caddyfile"), "--adapter", "caddyfile")
         {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var a in new[] { "run", "--config", Repo.PathOf("deploy", "caddy", "Caddyfile"), "--adapter", "caddyfile" })
-        {
-            psi.ArgumentList.Add(a);
-        }
-        psi.Environment["HOME"] = stateDir;
-        psi.Environment["XDG_DATA_HOME"] = stateDir;
-        psi.Environment["XDG_CONFIG_HOME"] = stateDir;
-        psi.Environment["ATLAS_SITE_DOMAIN"] = $"http://127.0.0.1:{sitePort}";
-        psi.Environment["ATLAS_NODE_DOMAIN"] = $"http://127.0.0.1:{nodePort}";
-        psi.Environment["ATLAS_HEALTH_ADDR"] = $"127.0.0.1:{healthPort}";
-        psi.Environment["ATLAS_SITE_ROOT"] = site;
-        psi.Environment["ATLAS_SEARCH_KEY"] = SearchKey;
-        psi.Environment["ATLAS_MEILI_UPSTREAM"] = $"127.0.0.1:{meili.Port}";
-        psi.Environment["ATLAS_NODE_UPSTREAM"] = $"127.0.0.1:{node.Port}";
-        psi.Environment["ATLAS_INDEXER_UPSTREAM"] = $"127.0.0.1:{indexer.Port}";
-        caddy = Process.Start(psi)!;
-        caddy.OutputDataReceived += (_, e) => { lock (caddyLog) { caddyLog.AppendLine(e.Data); } };
-        caddy.ErrorDataReceived += (_, e) => { lock (caddyLog) { caddyLog.AppendLine(e.Data); } };
-        caddy.BeginOutputReadLine();
-        caddy.BeginErrorReadLine();
-
+            Name = "caddy",
+            Environment = new Dictionary<string, string?>
+            {
+                ["HOME"] = stateDir.Path,
+                ["XDG_DATA_HOME"] = stateDir.Path,
+                ["XDG_CONFIG_HOME"] = stateDir.Path,
+                ["ATLAS_SITE_DOMAIN"] = $"http://127.0.0.1:{sitePort}",
+                ["ATLAS_NODE_DOMAIN"] = $"http://127.0.0.1:{nodePort}",
+                ["ATLAS_HEALTH_ADDR"] = $"127.0.0.1:{healthPort}",
+                ["ATLAS_SITE_ROOT"] = site,
+                ["ATLAS_SEARCH_KEY"] = SearchKey,
+                ["ATLAS_MEILI_UPSTREAM"] = $"127.0.0.1:{meili.Port}",
+                ["ATLAS_NODE_UPSTREAM"] = $"127.0.0.1:{node.Port}",
+                ["ATLAS_INDEXER_UPSTREAM"] = $"127.0.0.1:{indexer.Port}",
+            },
+        });
         try
         {
-            WaitUntilReady();
+            await caddy.WaitForHttpReadyAsync(new Uri($"http://127.0.0.1:{healthPort}/healthz"), TimeSpan.FromSeconds(20));
+            await caddy.WaitForHttpReadyAsync(new Uri($"http://127.0.0.1:{sitePort}/"), TimeSpan.FromSeconds(20));
         }
         catch
         {
-            Dispose();   // a failed fixture is never disposed by xunit: do not leave caddy running
+            await DisposeAsync();   // a failed fixture is never disposed by xunit: do not leave caddy running
             throw;
-        }
-    }
-
-    void WaitUntilReady()
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            if (caddy.HasExited)
-            {
-                throw new Xunit.Sdk.XunitException("caddy exited at start:\n" + Log());
-            }
-            try
-            {
-                if (Raw.Send(healthPort, "GET", "/healthz").Status == 200 && Raw.Send(sitePort, "GET", "/").Status == 200)
-                {
-                    break;
-                }
-            }
-            catch (SocketException)
-            {
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new Xunit.Sdk.XunitException("caddy did not become ready in 20s:\n" + Log());
-            }
-            Thread.Sleep(100);
-        }
-    }
-
-    string Log()
-    {
-        lock (caddyLog)
-        {
-            return caddyLog.ToString();
         }
     }
 
@@ -156,32 +113,27 @@ public sealed class CaddyFixture : IDisposable
         indexer.Clear();
     }
 
-    public void Dispose()
+    public async Task DisposeAsync()
     {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return;
+        }
         try
         {
-            if (!caddy.HasExited)
+            if (caddy is not null)
             {
-                caddy.Kill(entireProcessTree: true);
-                caddy.WaitForExit(5000);
+                await caddy.DisposeAsync();
             }
         }
         finally
         {
-            caddy.Dispose();
             meili.Dispose();
             node.Dispose();
             indexer.Dispose();
-            try
-            {
-                Directory.Delete(stateDir, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
+            stateDir.Dispose();
         }
     }
-
 }
 
 public sealed class CaddyProxyTests : IClassFixture<CaddyFixture>
@@ -338,7 +290,7 @@ internal sealed class FakeUpstream : IDisposable
 
     public FakeUpstream()
     {
-        Port = Proc.FreeTcpPort();
+        Port = FreePort.Next();
         listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
         listener.Start();
         _ = Task.Run(Loop);

@@ -28,7 +28,7 @@ public class ComposeTests
         {
             var r = Compose.Config(empty);
             Assert.True(r.ExitCode != 0, "compose config should refuse to render without ATLAS_NODE_ID etc.\n" + r);
-            Assert.Contains("ATLAS_", r.Stderr + r.Stdout);
+            Assert.Contains("ATLAS_", r.StandardError + r.StandardOutput);
         }
         finally
         {

@@ -1,70 +1,27 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
+using Atlas.TestKit;
+using Atlas.TestKit.Processes;
 using YamlDotNet.RepresentationModel;
 
 namespace Atlas.Deploy.Tests;
 
-/// <summary>Repository paths and external tools. Missing tools FAIL the test (never skip).</summary>
+/// <summary>Repository files (TestKit's <see cref="RepoPaths"/>).</summary>
 internal static class Repo
 {
-    public static readonly string Root = FindRoot();
-
-    static string FindRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Directory.sln")))
-        {
-            dir = dir.Parent;
-        }
-        return dir?.FullName ?? throw new InvalidOperationException("Directory.sln not found above " + AppContext.BaseDirectory);
-    }
-
-    public static string PathOf(params string[] parts) => Path.Combine([Root, .. parts]);
+    public static string PathOf(params string[] parts) => Path.Combine([RepoPaths.Root, .. parts]);
 
     public static string Read(params string[] parts) => File.ReadAllText(PathOf(parts));
 }
 
-internal sealed record ProcResult(int ExitCode, string Stdout, string Stderr)
-{
-    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
-}
-
+/// <summary>External tools. Missing tools FAIL the test (never skip).</summary>
 internal static class Proc
 {
-    /// <summary>Runs a program with a bounded wait; kills it on timeout.</summary>
-    public static ProcResult Run(string file, IEnumerable<string> args, string? workDir = null,
-        IDictionary<string, string>? env = null, int timeoutSeconds = 60)
-    {
-        var psi = new ProcessStartInfo(file)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workDir ?? Repo.Root,
-        };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-        if (env is not null)
-        {
-            foreach (var (k, v) in env)
-            {
-                psi.Environment[k] = v;
-            }
-        }
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + file);
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromSeconds(timeoutSeconds)))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish in {timeoutSeconds}s");
-        }
-        p.WaitForExit();
-        return new ProcResult(p.ExitCode, stdout.Result, stderr.Result);
-    }
+    /// <summary>Runs a program to exit with a bounded wait (TestKit's <see cref="ProcessHost.RunToExitAsync"/>; kills it on timeout).</summary>
+    public static ProcessResult Run(string file, IEnumerable<string> args, string? workDir = null,
+        IReadOnlyDictionary<string, string?>? env = null, int timeoutSeconds = 60) =>
+        ProcessHost.RunToExitAsync(
+                new ProcessSpec(file, args) { WorkingDirectory = workDir ?? RepoPaths.Root, Environment = env ?? new Dictionary<string, string?>() },
+                TimeSpan.FromSeconds(timeoutSeconds))
+            .GetAwaiter().GetResult();
 
     /// <summary>Absolute path of an executable on PATH, or null.</summary>
     public static string? Which(string name)
@@ -83,15 +40,6 @@ internal static class Proc
     public static string Require(string name, string howToInstall) =>
         Which(name) ?? throw new Xunit.Sdk.XunitException(
             $"Required tool '{name}' is not on PATH. These deployment tests must not be skipped: {howToInstall}");
-
-    public static int FreeTcpPort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
 }
 
 /// <summary>`docker compose` (plugin) or, failing that, the standalone `docker-compose`.</summary>
@@ -121,7 +69,7 @@ internal static class Compose
             "Install the compose plugin, or on Debian `apt-get install -y docker-compose`.\n" + plugin);
     }
 
-    public static ProcResult Config(string envFile, params string[] extra) =>
+    public static ProcessResult Config(string envFile, params string[] extra) =>
         Proc.Run(Tool.Value.File, [.. Tool.Value.Prefix, "--env-file", envFile, "-f", ComposeFile, "config", .. extra],
             workDir: Path.GetDirectoryName(ComposeFile), timeoutSeconds: 90);
 
@@ -130,7 +78,7 @@ internal static class Compose
         var r = Config(ExampleEnv);
         Assert.True(r.ExitCode == 0, "compose config failed with .env.example:\n" + r);
         var yaml = new YamlStream();
-        yaml.Load(new StringReader(r.Stdout));
+        yaml.Load(new StringReader(r.StandardOutput));
         return (YamlMappingNode)yaml.Documents[0].RootNode;
     });
 

@@ -105,7 +105,7 @@ public class SystemdTests
         var r = Proc.Run(tool, ["verify", "--man=no", .. files], workDir: dir, timeoutSeconds: 60);
         // The only tolerated complaint: binaries that are not installed on this machine
         // (e.g. /usr/local/bin/meilisearch, /usr/bin/caddy on a CI box).
-        var problems = (r.Stdout + "\n" + r.Stderr)
+        var problems = (r.StandardOutput + "\n" + r.StandardError)
             .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Where(l => !Regex.IsMatch(l, @"Command \S+ is not executable: No such file or directory$"))
             .ToArray();

@@ -16,7 +16,7 @@ public class TestVectorTests
     private const long FarFuture = 4_102_444_800; // 2100-01-01
     private const long Iat = 1_763_800_000;
     private const string Id = "6f0d3c2a-5b1e-4a8f-9c7d-2e4b6a8c0d1f";
-    private static readonly string Dir = Path.Combine(RepoRoot(), "docs", "test-vectors");
+    private static readonly string Dir = Path.Combine(Atlas.TestKit.RepoPaths.Root, "docs", "test-vectors");
 
     [Fact]
     public void Committed_vectors_verify_byte_for_byte()
@@ -120,14 +120,4 @@ public class TestVectorTests
     }
 
     private static string Read(string name) => File.ReadAllText(Path.Combine(Dir, name));
-
-    private static string RepoRoot()
-    {
-        var dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "Directory.sln")))
-        {
-            dir = Path.GetDirectoryName(dir);
-        }
-        return dir ?? throw new InvalidOperationException("Directory.sln not found above the test assembly.");
-    }
 }

@@ -1,13 +1,17 @@
 namespace Atlas.TestKit;
 
-/// <summary>A fresh directory under the system temp path, deleted (recursively) on dispose.</summary>
+/// <summary>A fresh directory under the system temp path (or under <paramref name="parent"/>), deleted (recursively) on dispose.</summary>
 public sealed class TempDirectory : IDisposable
 {
-    public TempDirectory(string prefix = "atlas-test")
+    public TempDirectory(string prefix = "atlas-test", string? parent = null)
     {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"{prefix}-{Guid.NewGuid():N}");
+        Path = System.IO.Path.Combine(parent ?? System.IO.Path.GetTempPath(), $"{prefix}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(Path);
     }
+
+    /// <summary>/dev/shm when the machine has it (a RAM disk: no fsync cost for databases that are thrown away), else null.</summary>
+    public static string? MemoryBacked { get; } =
+        OperatingSystem.IsLinux() && Directory.Exists("/dev/shm") ? "/dev/shm" : null;
 
     public string Path { get; }
 

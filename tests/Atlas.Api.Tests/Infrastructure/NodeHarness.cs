@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Atlas.Protocol.Json;
@@ -10,89 +8,11 @@ using Atlas.Protocol.Verification;
 
 namespace Atlas.Api.Tests.Infrastructure;
 
-// Stand-in for tests/Atlas.TestKit (branch kit): repo paths, free ports, temp dirs, real node processes.
-// Swap for the kit's ProcessHost/FreePort/TempDirectory/RepoPaths once it lands in main.
-
-public static class Repo
-{
-    public static readonly string Root = FindRoot();
-    public static string ApiDll => Path.Combine(Root, "artifacts", "bin", "Atlas.Api", "debug", "Atlas.Api.dll");
-    public static string Path_(params string[] parts) => Path.Combine([Root, .. parts]);
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Directory.Build.props")) && Directory.Exists(Path.Combine(dir.FullName, "api")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("Repository root not found above " + AppContext.BaseDirectory);
-    }
-}
-
-public static class FreePort
-{
-    public static int Next()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
-}
-
-public sealed class TempDir : IDisposable
-{
-    public string Path { get; } = Directory.CreateTempSubdirectory("atlas-api-test-").FullName;
-    public string Combine(string name) => System.IO.Path.Combine(Path, name);
-    public void Dispose()
-    {
-        try { Directory.Delete(Path, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
-}
-
-public sealed record ProcessResult(int ExitCode, string Stdout, string Stderr);
-
-public static class Proc
-{
-    /// <summary>Runs a process to completion with a bounded wait; kills it if it overruns.</summary>
-    public static async Task<ProcessResult> RunAsync(string file, IEnumerable<string> args, IDictionary<string, string>? env = null, TimeSpan? timeout = null)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-        foreach (var (k, v) in env ?? new Dictionary<string, string>())
-        {
-            psi.Environment[k] = v;
-        }
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
-        try
-        {
-            await p.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish in time.");
-        }
-        return new ProcessResult(p.ExitCode, await stdout, await stderr);
-    }
-
-    public static Task<ProcessResult> Cli(params string[] args) => RunAsync("dotnet", [Repo.ApiDll, .. args]);
-}
-
-/// <summary>A real node: <c>init</c> through the CLI, admin and editor tokens, then <c>serve</c> on 127.0.0.1.</summary>
+/// <summary>A real node for a test class: TestKit's <see cref="NodeProcess"/> (<c>init</c>, then <c>serve</c> on
+/// 127.0.0.1) with an admin and an editor token, plus the HTTP helpers the API tests share.</summary>
 public class TestNode : IAsyncLifetime
 {
-    private readonly TempDir _dir = new();
-    private Process? _process;
-    private readonly StringBuilder _log = new();
+    private NodeProcess? _node;
 
     public TestNode()
         : this("berlin")
@@ -102,97 +22,45 @@ public class TestNode : IAsyncLifetime
     protected TestNode(string nodeId, IDictionary<string, string>? env = null)
     {
         NodeId = nodeId;
-        Env = new Dictionary<string, string>(env ?? new Dictionary<string, string>());
+        Env = (env ?? new Dictionary<string, string>()).ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
         Env.TryAdd("RateLimiting__Submissions__PermitLimit", "10000");
     }
 
     public string NodeId { get; }
-    public Dictionary<string, string> Env { get; }
-    public int Port { get; private set; }
-    public string BaseUrl => $"http://127.0.0.1:{Port}";
-    public string DataDir => _dir.Combine("data");
-    public TempDir Temp => _dir;
-    public string RootKid { get; private set; } = "";
+    public Dictionary<string, string?> Env { get; }
+    public NodeProcess Node => _node ?? throw new InvalidOperationException("The node is not initialised.");
+    public int Port => Node.Port;
+    public string BaseUrl => Node.BaseUrl;
+    public string DataDir => Node.DataDir;
+    public TempDirectory Temp => Node.Temp;
+    public string RootKid => Node.RootKid;
     public string AdminToken { get; private set; } = "";
     public string EditorToken { get; private set; } = "";
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
-    public string Log => _log.ToString();
+    public string Log => Node.Log;
 
     public async Task InitializeAsync()
     {
-        Port = FreePort.Next();
-        var init = await Proc.Cli("init", "--data", DataDir, "--node-id", NodeId, "--name", $"Atlas {NodeId}", "--base-url", BaseUrl, "--region", "test");
-        Assert.True(init.ExitCode == 0, init.Stderr);
-        RootKid = init.Stdout.Split('\n').Single(l => l.StartsWith("root-kid: ", StringComparison.Ordinal))["root-kid: ".Length..].Trim();
-        AdminToken = (await Cli("token", "create", "--role", "admin", "--name", "test-admin")).Trim();
-        EditorToken = (await Cli("token", "create", "--role", "editor", "--name", "test-editor")).Trim();
-        await StartAsync();
+        _node = await NodeProcess.InitAsync(new NodeProcessOptions { NodeId = NodeId, Environment = Env });
+        AdminToken = await _node.CreateTokenAsync("admin", "test-admin");
+        EditorToken = await _node.CreateTokenAsync("editor", "test-editor");
+        await _node.StartAsync();
     }
 
-    /// <summary>Runs a CLI command against this node's data directory and returns stdout (asserting success).</summary>
-    public async Task<string> Cli(params string[] args)
-    {
-        var r = await Proc.Cli([.. args, "--data", DataDir]);
-        Assert.True(r.ExitCode == 0, $"CLI {string.Join(' ', args)} failed: {r.Stderr}");
-        return r.Stdout;
-    }
+    /// <summary>Runs a CLI command against this node's data directory and returns stdout (throwing unless it succeeds).</summary>
+    public Task<string> Cli(params string[] args) => Node.CliOkAsync(args);
 
-    public async Task StartAsync()
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Repo.ApiDll, "serve", "--data", DataDir, "--urls", BaseUrl })
-        {
-            psi.ArgumentList.Add(a);
-        }
-        foreach (var (k, v) in Env)
-        {
-            psi.Environment[k] = v;
-        }
-        _process = Process.Start(psi)!;
-        _process.OutputDataReceived += (_, e) => { lock (_log) { _log.AppendLine(e.Data); } };
-        _process.ErrorDataReceived += (_, e) => { lock (_log) { _log.AppendLine(e.Data); } };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow.AddSeconds(45);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"Node exited with {_process.ExitCode}: {Log}");
-            }
-            try
-            {
-                using var r = await Http.GetAsync($"{BaseUrl}/health/live");
-                if (r.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            await Task.Delay(200);
-        }
-        await StopAsync();
-        throw new TimeoutException($"Node did not become ready: {Log}");
-    }
+    public Task StartAsync() => Node.StartAsync();
 
-    public async Task StopAsync()
-    {
-        if (_process is { HasExited: false } p)
-        {
-            p.Kill(entireProcessTree: true);
-            await p.WaitForExitAsync();
-        }
-        _process?.Dispose();
-        _process = null;
-    }
+    public Task StopAsync() => Node.StopAsync();
 
     public async Task DisposeAsync()
     {
-        await StopAsync();
+        if (_node is not null)
+        {
+            await _node.DisposeAsync();
+        }
         Http.Dispose();
-        _dir.Dispose();
     }
 
     public HttpRequestMessage Request(HttpMethod method, string path, string? token = null, object? json = null, string? body = null)

@@ -1,6 +1,4 @@
 using Atlas.Indexer.State;
-using Atlas.Indexer.Tests.Infrastructure;
-using Atlas.Indexer.Tests.Peers;
 using Atlas.Protocol;
 using Atlas.Protocol.Model;
 using Atlas.Protocol.Signing;
@@ -9,14 +7,14 @@ using Atlas.Protocol.Verification;
 namespace Atlas.Indexer.Tests.Attacks;
 
 /// <summary>Threat model attacks 1, 4, 5, 6, 8, 9, 16, 18: forged or replayed listing versions.</summary>
-public sealed class ForgeryAndStateAttackTests
+public sealed class ForgeryAndStateAttackTests(MeilisearchFixture meili) : IClassFixture<MeilisearchFixture>
 {
     private static long Now => DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
     [Fact]
     public async Task A01_Forgery_with_unknown_key_is_rejected_and_logged()
     {
-        await using var indexer = new TestIndexer();
+        await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("berlin", time: indexer.Time);
         var honest = peer.Publish(Orgs.Make("Honest"));
         indexer.AddPeer(peer);
@@ -29,15 +27,15 @@ public sealed class ForgeryAndStateAttackTests
         var result = await indexer.SyncOneAsync(peer);
 
         Assert.True(result.Ok, result.Error);
-        Assert.NotEmpty(indexer.Search.DocsOf(honest));
-        Assert.Empty(indexer.Search.DocsOf(forgedId));
+        Assert.NotEmpty(await indexer.Search.DocsOfAsync(honest));
+        Assert.Empty(await indexer.Search.DocsOfAsync(forgedId));
         Assert.Contains(indexer.Evidence(peer), e => e.Reason == nameof(ProtocolError.UnknownKey) && e.ListingId == forgedId);
     }
 
     [Fact]
     public async Task A01_Forgery_with_another_nodes_key_or_issuer_is_rejected()
     {
-        await using var indexer = new TestIndexer();
+        await using var indexer = new TestIndexer(meili);
         await using var a = await FakePeer.StartAsync("node-a", time: indexer.Time);
         await using var b = await FakePeer.StartAsync("node-b", time: indexer.Time);
         a.Publish(Orgs.Make("A org"));
@@ -57,19 +55,18 @@ public sealed class ForgeryAndStateAttackTests
         var evidence = indexer.Evidence(b);
         Assert.Contains(evidence, e => e.ListingId == id1 && e.Reason == nameof(ProtocolError.UnknownKey));
         Assert.Contains(evidence, e => e.ListingId == id2 && e.Reason == nameof(ProtocolError.WrongIssuer));
-        Assert.Empty(indexer.Search.DocsOf(id1));
-        Assert.Empty(indexer.Search.DocsOf(id2));
+        Assert.Empty(await indexer.Search.DocsOfAsync(id1));
+        Assert.Empty(await indexer.Search.DocsOfAsync(id2));
     }
 
     [Fact]
     public async Task A04_Rollback_keeps_the_newer_version_and_is_logged()
     {
-        await using var indexer = new TestIndexer();
+        await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("yerevan", time: indexer.Time);
         var id = peer.Publish(Orgs.Make("Original"));
         var v1 = peer.Latest(id)!;
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
+        await indexer.AddPeerAndSyncAsync(peer);
         peer.Update(id, o => o with { Name = new Dictionary<string, string> { ["en"] = "Renamed" } });
         Assert.True((await indexer.SyncOneAsync(peer)).Ok);
 
@@ -78,7 +75,7 @@ public sealed class ForgeryAndStateAttackTests
         var result = await indexer.SyncOneAsync(peer);
 
         Assert.True(result.Ok, result.Error);
-        var doc = Assert.Single(indexer.Search.DocsOf(id));
+        var doc = Assert.Single(await indexer.Search.DocsOfAsync(id));
         Assert.Equal(2, doc.Provenance.Seq);
         Assert.Equal("Renamed", doc.Name["en"]);
         Assert.Contains(indexer.Evidence(peer), e => e.Reason == nameof(ProtocolError.Rollback) && e.ListingId == id);
@@ -87,7 +84,7 @@ public sealed class ForgeryAndStateAttackTests
     [Fact]
     public async Task A04_Old_version_served_to_a_fresh_indexer_is_not_indexed()
     {
-        await using var indexer = new TestIndexer();
+        await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("yerevan", time: indexer.Time);
         var id = peer.Publish(Orgs.Make("Original"));
         var v1 = peer.Latest(id)!;
@@ -99,19 +96,18 @@ public sealed class ForgeryAndStateAttackTests
 
         Assert.False(result.Ok);
         Assert.Contains("head says", result.Error);
-        Assert.Empty(indexer.Search.Docs());
+        Assert.Empty(await indexer.Search.DocsAsync());
         Assert.NotEmpty(indexer.Alerts(AlertKinds.RootMismatch));
     }
 
     [Fact]
     public async Task A05_Equivocation_is_rejected_kept_as_evidence_and_alerts()
     {
-        await using var indexer = new TestIndexer();
+        await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("paris", time: indexer.Time);
         var id = peer.Publish(Orgs.Make("Original"));
         var original = peer.Latest(id)!;
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
+        await indexer.AddPeerAndSyncAsync(peer);
 
         // The node's key signs a second, different payload with the same seq and the head names it.
         var twin = peer.PayloadOf(id) with { Org = Orgs.Make("Twin") };
@@ -119,14 +115,14 @@ public sealed class ForgeryAndStateAttackTests
         var result = await indexer.SyncOneAsync(peer);
 
         Assert.False(result.Ok);
-        Assert.Equal("Original", Assert.Single(indexer.Search.DocsOf(id)).Name["en"]);
+        Assert.Equal("Original", Assert.Single(await indexer.Search.DocsOfAsync(id)).Name["en"]);
         var evidence = indexer.Evidence(peer).Where(e => e.Reason == nameof(ProtocolError.Equivocation)).Select(e => e.Raw).ToList();
         Assert.Contains(original, evidence);
         Assert.Contains(peer.Latest(id)!, evidence);
         var alert = Assert.Single(indexer.Alerts(AlertKinds.Equivocation));
         Assert.Equal(id, alert.ListingId);
         await indexer.FlushAsync();
-        Assert.Contains(indexer.Search.DocsOf(id)[0].Alerts, a => a.Kind == AlertKinds.Equivocation);
+        Assert.Contains((await indexer.Search.DocsOfAsync(id))[0].Alerts, a => a.Kind == AlertKinds.Equivocation);
     }
 
     [Theory]
@@ -134,17 +130,16 @@ public sealed class ForgeryAndStateAttackTests
     [InlineData(9007199254740991)]
     public async Task A06_Fast_forward_seq_jump_is_rejected(long seq)
     {
-        await using var indexer = new TestIndexer();
+        await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("berlin", time: indexer.Time);
         var id = peer.Publish(Orgs.Make("Steady"));
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
+        await indexer.AddPeerAndSyncAsync(peer);
 
         peer.Append(peer.PayloadOf(id) with { Seq = seq, Prev = SignedObjects.HashOf(peer.Latest(id)!), Org = Orgs.Make("Jumped") });
         var result = await indexer.SyncOneAsync(peer);
 
         Assert.False(result.Ok);
-        var doc = Assert.Single(indexer.Search.DocsOf(id));
+        var doc = Assert.Single(await indexer.Search.DocsOfAsync(id));
         Assert.Equal(1, doc.Provenance.Seq);
         Assert.Contains(indexer.Evidence(peer), e => e.Reason == nameof(ProtocolError.FastForward));
     }
@@ -152,11 +147,10 @@ public sealed class ForgeryAndStateAttackTests
     [Fact]
     public async Task A08_Mix_and_match_version_not_named_by_the_head_is_not_indexed()
     {
-        await using var indexer = new TestIndexer();
+        await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("tbilisi", time: indexer.Time);
         var id = peer.Publish(Orgs.Make("Named"));
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
+        await indexer.AddPeerAndSyncAsync(peer);
 
         // A validly signed newer version that the head does not commit to (e.g. withheld, or from another view).
         var unnamed = SignedObjects.SignListing(peer.PayloadOf(id) with { Seq = 2, Prev = SignedObjects.HashOf(peer.Latest(id)!), Org = Orgs.Make("Unnamed") }, peer.Signing);
@@ -165,7 +159,7 @@ public sealed class ForgeryAndStateAttackTests
         var result = await indexer.SyncOneAsync(peer);
 
         Assert.False(result.Ok);
-        Assert.Equal("Named", Assert.Single(indexer.Search.DocsOf(id)).Name["en"]);
+        Assert.Equal("Named", Assert.Single(await indexer.Search.DocsOfAsync(id)).Name["en"]);
         Assert.NotEmpty(indexer.Alerts(AlertKinds.RootMismatch));
         Assert.Equal(1, indexer.Store.GetRow("tbilisi", id)!.Seq);
     }
@@ -173,7 +167,7 @@ public sealed class ForgeryAndStateAttackTests
     [Fact]
     public async Task A09_Forged_takedown_signed_by_another_node_is_ignored()
     {
-        await using var indexer = new TestIndexer();
+        await using var indexer = new TestIndexer(meili);
         await using var a = await FakePeer.StartAsync("node-a", time: indexer.Time);
         await using var b = await FakePeer.StartAsync("node-b", time: indexer.Time);
         var victim = a.Publish(Orgs.Make("Victim"));
@@ -185,7 +179,7 @@ public sealed class ForgeryAndStateAttackTests
         var results = await indexer.SyncAsync();
 
         Assert.All(results, r => Assert.True(r.Ok, r.Error));
-        Assert.NotEmpty(indexer.Search.DocsOf(victim));
+        Assert.NotEmpty(await indexer.Search.DocsOfAsync(victim));
         Assert.Equal(ListingState.Conflict, indexer.Store.GetRow("node-b", victim)!.State);
         Assert.NotEmpty(indexer.Alerts(AlertKinds.IdConflict));
     }
@@ -193,11 +187,10 @@ public sealed class ForgeryAndStateAttackTests
     [Fact]
     public async Task A16_Malleated_signature_is_the_same_version_without_alert()
     {
-        await using var indexer = new TestIndexer();
+        await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("berlin", time: indexer.Time);
         var id = peer.Publish(Orgs.Make("Stable"));
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
+        await indexer.AddPeerAndSyncAsync(peer);
 
         var malleated = Hostile.Malleate(peer.Latest(id)!);
         Assert.NotEqual(peer.Latest(id), malleated);
@@ -208,13 +201,13 @@ public sealed class ForgeryAndStateAttackTests
         Assert.True(result.Ok, result.Error);
         Assert.Empty(indexer.Alerts(AlertKinds.Equivocation));
         Assert.DoesNotContain(indexer.Evidence(peer), e => e.ListingId == id);
-        Assert.Equal(1, Assert.Single(indexer.Search.DocsOf(id)).Provenance.Seq);
+        Assert.Equal(1, Assert.Single(await indexer.Search.DocsOfAsync(id)).Provenance.Seq);
     }
 
     [Fact]
     public async Task A18_Wrong_object_asked_X_got_Y_is_rejected()
     {
-        await using var indexer = new TestIndexer();
+        await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("berlin", time: indexer.Time);
         var x = peer.Publish(Orgs.Make("X"));
         var y = peer.Publish(Orgs.Make("Y"));
@@ -225,6 +218,6 @@ public sealed class ForgeryAndStateAttackTests
 
         Assert.False(result.Ok);
         Assert.Contains(indexer.Evidence(peer), e => e.Reason == nameof(ProtocolError.WrongObject) && e.ListingId == x);
-        Assert.Empty(indexer.Search.Docs());
+        Assert.Empty(await indexer.Search.DocsAsync());
     }
 }

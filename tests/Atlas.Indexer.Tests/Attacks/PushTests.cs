@@ -3,10 +3,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using Atlas.Indexer.Cli;
 using Atlas.Indexer.Hosting;
-using Atlas.Indexer.Search;
+using Atlas.Indexer.Meilisearch;
 using Atlas.Indexer.State;
-using Atlas.Indexer.Tests.Infrastructure;
-using Atlas.Indexer.Tests.Peers;
 using Atlas.Protocol.Model;
 using Atlas.Protocol.Verification;
 using Microsoft.AspNetCore.Builder;
@@ -16,10 +14,10 @@ using Xunit.Abstractions;
 namespace Atlas.Indexer.Tests.Attacks;
 
 /// <summary>The push endpoints of a running indexer (the <c>run</c> web host, in-process on 127.0.0.1).</summary>
-public sealed class PushTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class PushTests(MeilisearchFixture meili, ITestOutputHelper output) : IClassFixture<MeilisearchFixture>, IAsyncLifetime
 {
-    private readonly TempDir _dir = new();
-    private readonly InMemorySearch _search = new();
+    private readonly TempDirectory _dir = new("atlas-idx-push");
+    private readonly SearchProbe _search = new(meili, MeilisearchFixture.NewIndexUid("push"));
     private WebApplication? _app;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
@@ -27,11 +25,11 @@ public sealed class PushTests(ITestOutputHelper output) : IAsyncLifetime
 
     private async Task<string> StartIndexerAsync(params FakePeer[] peers)
     {
-        var db = Path.Combine(_dir.Path, "state.db");
+        var db = _dir.Combine("state.db");
         _app = IndexerApp.Create(
             ["--urls", "http://127.0.0.1:0", $"--Indexer:Database={db}", "--Indexer:PollInterval=00:10:00", "--Indexer:FlushInterval=00:00:05",
-             "--Indexer:PushPermitsPerMinute=1000", "--Logging:LogLevel:Default=Warning"],
-            s => s.AddSingleton<ISearchIndexWriter>(_search));
+             $"--Indexer:MeilisearchUrl={meili.Url}", $"--Indexer:MeilisearchKey={meili.MasterKey}", $"--Indexer:Index={_search.Index}",
+             "--Indexer:PushPermitsPerMinute=1000", "--Logging:LogLevel:Default=Warning"]);
         _app.Services.GetRequiredService<Database>().Migrate();
         foreach (var p in peers)
         {
@@ -41,15 +39,20 @@ public sealed class PushTests(ITestOutputHelper output) : IAsyncLifetime
         return _app.Urls.First().TrimEnd('/');
     }
 
-    private async Task Until(Func<bool> condition, TimeSpan limit)
-    {
-        var sw = Stopwatch.StartNew();
-        while (!condition())
+    private static Task Until(Func<Task<bool>> condition, TimeSpan limit) => Poll.UntilAsync(
+        async () =>
         {
-            Assert.True(sw.Elapsed < limit, $"condition not met within {limit}");
-            await Task.Delay(50);
-        }
-    }
+            try
+            {
+                return await condition();
+            }
+            catch (MeilisearchApiException e) when (e.Code == "invalid_document_filter")
+            {
+                return false; // the first flush has created the index but not yet applied its settings
+            }
+        },
+        "the search index to change",
+        limit);
 
     private Task<HttpResponseMessage> Post(string url, string body, string type = "application/jose")
     {
@@ -64,14 +67,14 @@ public sealed class PushTests(ITestOutputHelper output) : IAsyncLifetime
         await using var origin = await FakePeer.StartAsync("origin");
         var id = origin.Publish(Orgs.Make("To withdraw"));
         var url = await StartIndexerAsync(origin);
-        await Until(() => _search.DocsOf(id).Count == 1, TimeSpan.FromSeconds(20));
+        await Until(async () => (await _search.DocsOfAsync(id)).Count == 1, TimeSpan.FromSeconds(20));
 
         var tombstone = origin.Withdraw(id, publish: false);
         origin.Offline = true;
         var sw = Stopwatch.StartNew();
         using var response = await Post($"{url}/atlas/v1/relay", tombstone);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        await Until(() => _search.DocsOf(id).Count == 0, TimeSpan.FromSeconds(10));
+        await Until(async () => (await _search.DocsOfAsync(id)).Count == 0, TimeSpan.FromSeconds(10));
         output.WriteLine($"withdraw → gone from search: {sw.ElapsedMilliseconds} ms");
         Assert.True(sw.Elapsed < TimeSpan.FromSeconds(10));
     }
@@ -84,7 +87,7 @@ public sealed class PushTests(ITestOutputHelper output) : IAsyncLifetime
         var victim = a.Publish(Orgs.Make("Victim"));
         b.Publish(Orgs.Make("B"));
         var url = await StartIndexerAsync(a, b);
-        await Until(() => _search.DocsOf(victim).Count == 1 && _search.Docs().Count == 2, TimeSpan.FromSeconds(20));
+        await Until(async () => (await _search.DocsOfAsync(victim)).Count == 1 && (await _search.DocsAsync()).Count == 2, TimeSpan.FromSeconds(20));
 
         var forged = SignedObjects.SignListing(new ListingPayload("node-b", victim, 2, SignedObjects.HashOf(a.Latest(victim)!), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), ListingStatus.Tombstone, null), b.Signing);
         var asA = SignedObjects.SignListing(new ListingPayload("node-a", victim, 2, SignedObjects.HashOf(a.Latest(victim)!), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), ListingStatus.Tombstone, null), b.Signing);
@@ -103,7 +106,7 @@ public sealed class PushTests(ITestOutputHelper output) : IAsyncLifetime
         var r4Body = await r4.Content.ReadAsStringAsync();
         Assert.True(r4Body.Contains("TooLarge", StringComparison.Ordinal), r4Body);
         Assert.Equal(HttpStatusCode.BadRequest, r5.StatusCode);
-        Assert.Single(_search.DocsOf(victim));
+        Assert.Single(await _search.DocsOfAsync(victim));
     }
 
     [Fact]
@@ -112,7 +115,7 @@ public sealed class PushTests(ITestOutputHelper output) : IAsyncLifetime
         await using var peer = await FakePeer.StartAsync("pusher");
         peer.Publish(Orgs.Make("First"));
         var url = await StartIndexerAsync(peer);
-        await Until(() => _search.Docs().Count == 1, TimeSpan.FromSeconds(20));
+        await Until(async () => (await _search.DocsAsync()).Count == 1, TimeSpan.FromSeconds(20));
 
         var second = peer.Publish(Orgs.Make("Second"));
         var sw = Stopwatch.StartNew();
@@ -120,7 +123,7 @@ public sealed class PushTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Contains("sync scheduled", await response.Content.ReadAsStringAsync());
         // PollInterval is 10 minutes: only the push can explain a sync within seconds.
-        await Until(() => _search.DocsOf(second).Count == 1, TimeSpan.FromSeconds(10));
+        await Until(async () => (await _search.DocsOfAsync(second)).Count == 1, TimeSpan.FromSeconds(10));
         output.WriteLine($"notify → in search: {sw.ElapsedMilliseconds} ms");
 
         using var unsigned = await Post($"{url}/atlas/v1/notify", peer.SignHead(key: Protocol.Signing.AtlasKey.Generate()));
@@ -138,6 +141,7 @@ public sealed class PushTests(ITestOutputHelper output) : IAsyncLifetime
             await _app.DisposeAsync();
         }
         _http.Dispose();
+        _search.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         _dir.Dispose();
     }

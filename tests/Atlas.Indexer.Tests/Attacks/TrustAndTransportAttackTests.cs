@@ -1,8 +1,6 @@
 using System.IO.Compression;
 using System.Text;
 using Atlas.Indexer.State;
-using Atlas.Indexer.Tests.Infrastructure;
-using Atlas.Indexer.Tests.Peers;
 using Atlas.Protocol;
 using Atlas.Protocol.Model;
 using Atlas.Protocol.Signing;
@@ -12,84 +10,80 @@ using Microsoft.AspNetCore.Http;
 namespace Atlas.Indexer.Tests.Attacks;
 
 /// <summary>Threat model attacks 7, 10–15, 17, 19: stale or forged trust roots, confusion, hostile transport.</summary>
-public sealed class TrustAndTransportAttackTests
+public sealed class TrustAndTransportAttackTests(MeilisearchFixture meili) : IClassFixture<MeilisearchFixture>
 {
     private static long Now => DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
     [Fact]
     public async Task A07_Stale_head_hides_the_node_until_it_serves_a_fresh_one()
     {
-        await using var indexer = new TestIndexer();
+        await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("berlin", time: indexer.Time);
         var id = peer.Publish(Orgs.Make("Frozen"));
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
-        Assert.NotEmpty(indexer.Search.DocsOf(id));
+        await indexer.AddPeerAndSyncAsync(peer);
+        Assert.NotEmpty(await indexer.Search.DocsOfAsync(id));
 
         peer.HeadOverride = peer.SignHead(exp: Now - 10);
         var frozen = await indexer.SyncOneAsync(peer);
 
         Assert.False(frozen.Ok);
         Assert.Contains(nameof(ProtocolError.Expired), frozen.Error);
-        Assert.Empty(indexer.Search.DocsOf(id));
+        Assert.Empty(await indexer.Search.DocsOfAsync(id));
         Assert.NotNull(indexer.Store.ListPeers().Single().HiddenReason);
 
         peer.HeadOverride = null;
         Assert.True((await indexer.SyncOneAsync(peer)).Ok);
-        Assert.NotEmpty(indexer.Search.DocsOf(id));
+        Assert.NotEmpty(await indexer.Search.DocsOfAsync(id));
     }
 
     [Fact]
     public async Task A07_Stored_head_expiring_while_the_node_is_unreachable_hides_it()
     {
-        await using var indexer = new TestIndexer();
+        await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("berlin", time: indexer.Time);
         var id = peer.Publish(Orgs.Make("Suppressed"));
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
+        await indexer.AddPeerAndSyncAsync(peer);
 
         peer.Offline = true;
         indexer.Time.Advance(peer.HeadLifetime + TimeSpan.FromMinutes(1));
         var result = await indexer.SyncOneAsync(peer);
 
         Assert.False(result.Ok);
-        Assert.Empty(indexer.Search.DocsOf(id));
+        Assert.Empty(await indexer.Search.DocsOfAsync(id));
         Assert.NotEmpty(indexer.Alerts(AlertKinds.NodeHidden));
     }
 
     [Fact]
     public async Task A10_Revoked_key_hides_its_listings_until_they_are_resigned()
     {
-        await using var indexer = new TestIndexer();
+        await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("paris", time: indexer.Time);
         var ids = peer.PublishMany(3, i => Orgs.Make($"Org {i}"));
         var stolen = peer.Signing;
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
-        Assert.Equal(3, indexer.Search.Docs().Count);
+        await indexer.AddPeerAndSyncAsync(peer);
+        Assert.Equal(3, (await indexer.Search.DocsAsync()).Count);
 
         using var fresh = AtlasKey.Generate();
         peer.RotateKeyset([fresh], revoked: [stolen.Kid]);
         var revoked = await indexer.SyncOneAsync(peer);
 
         Assert.True(revoked.Ok, revoked.Error);
-        Assert.Empty(indexer.Search.Docs());
+        Assert.Empty(await indexer.Search.DocsAsync());
         Assert.All(ids, id => Assert.Equal(ListingState.Revoked, indexer.Store.GetRow("paris", id)!.State));
 
         peer.ResignAll();
         Assert.True((await indexer.SyncOneAsync(peer)).Ok);
-        Assert.Equal(3, indexer.Search.Docs().Count);
-        Assert.All(indexer.Search.Docs(), d => Assert.Equal(fresh.Kid, d.Provenance.Kid));
+        Assert.Equal(3, (await indexer.Search.DocsAsync()).Count);
+        Assert.All(await indexer.Search.DocsAsync(), d => Assert.Equal(fresh.Kid, d.Provenance.Kid));
     }
 
     [Fact]
     public async Task A11_Keyset_versions_are_walked_in_order()
     {
-        await using var indexer = new TestIndexer();
+        await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("yerevan", time: indexer.Time);
         peer.Publish(Orgs.Make("Walker"));
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
+        await indexer.AddPeerAndSyncAsync(peer);
 
         using var k2 = AtlasKey.Generate();
         using var k3 = AtlasKey.Generate();
@@ -105,11 +99,10 @@ public sealed class TrustAndTransportAttackTests
     [Fact]
     public async Task A11_Skipped_keyset_version_is_rejected()
     {
-        await using var indexer = new TestIndexer();
+        await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("yerevan", time: indexer.Time);
         peer.Publish(Orgs.Make("Walker"));
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
+        await indexer.AddPeerAndSyncAsync(peer);
 
         using var k2 = AtlasKey.Generate();
         using var k3 = AtlasKey.Generate();
@@ -135,11 +128,10 @@ public sealed class TrustAndTransportAttackTests
     [Fact]
     public async Task A11_Keyset_not_signed_by_a_threshold_of_the_old_roots_is_rejected()
     {
-        await using var indexer = new TestIndexer();
+        await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("yerevan", time: indexer.Time);
         peer.Publish(Orgs.Make("Rooted"));
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
+        await indexer.AddPeerAndSyncAsync(peer);
 
         using var attackerRoot = AtlasKey.Generate();
         using var attackerSigning = AtlasKey.Generate();
@@ -153,7 +145,7 @@ public sealed class TrustAndTransportAttackTests
     [Fact]
     public async Task A11_First_keyset_must_carry_the_pinned_root()
     {
-        await using var indexer = new TestIndexer();
+        await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("yerevan", time: indexer.Time);
         using var other = AtlasKey.Generate();
         indexer.AddPeer(peer, rootKid: other.Kid);
@@ -167,14 +159,13 @@ public sealed class TrustAndTransportAttackTests
     [Fact]
     public async Task A12_Stale_keyset_accepts_nothing_new_and_hides_the_node()
     {
-        await using var indexer = new TestIndexer();
+        await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("tbilisi", time: indexer.Time);
         var id = peer.Publish(Orgs.Make("Aging"));
         using var k2 = AtlasKey.Generate();
         peer.RotateKeyset([k2, peer.Signing], exp: indexer.Time.GetUtcNow().ToUnixTimeSeconds() + 120);
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
-        Assert.NotEmpty(indexer.Search.DocsOf(id));
+        await indexer.AddPeerAndSyncAsync(peer);
+        Assert.NotEmpty(await indexer.Search.DocsOfAsync(id));
 
         indexer.Time.Advance(TimeSpan.FromMinutes(3));
         var later = peer.Publish(Orgs.Make("Too late"));
@@ -182,7 +173,7 @@ public sealed class TrustAndTransportAttackTests
 
         Assert.False(result.Ok);
         Assert.Contains(nameof(ProtocolError.Expired), result.Error);
-        Assert.Empty(indexer.Search.Docs());
+        Assert.Empty(await indexer.Search.DocsAsync());
         Assert.Null(indexer.Store.GetRow("tbilisi", later));
     }
 
@@ -198,7 +189,7 @@ public sealed class TrustAndTransportAttackTests
     [MemberData(nameof(Confusions))]
     public async Task A13_Algorithm_key_and_type_confusion_is_rejected(string variant, string reason)
     {
-        await using var indexer = new TestIndexer();
+        await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("berlin", time: indexer.Time);
         peer.Publish(Orgs.Make("Base"));
         indexer.AddPeer(peer);
@@ -220,7 +211,7 @@ public sealed class TrustAndTransportAttackTests
 
         Assert.True(result.Ok, result.Error);
         Assert.Contains(indexer.Evidence(peer), e => e.ListingId == id && e.Reason == reason);
-        Assert.Empty(indexer.Search.DocsOf(id));
+        Assert.Empty(await indexer.Search.DocsOfAsync(id));
     }
 
     private static string Hmac(string kid, byte[] payload, byte[] secret)
@@ -235,7 +226,7 @@ public sealed class TrustAndTransportAttackTests
     [MemberData(nameof(Differentials))]
     public async Task A14_Parser_differentials_are_rejected(string variant)
     {
-        await using var indexer = new TestIndexer();
+        await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("berlin", time: indexer.Time);
         peer.Publish(Orgs.Make("Base"));
         indexer.AddPeer(peer);
@@ -257,13 +248,13 @@ public sealed class TrustAndTransportAttackTests
 
         Assert.True(result.Ok, result.Error);
         Assert.Contains(indexer.Evidence(peer), e => e.ListingId == id && e.Reason == nameof(ProtocolError.Malformed));
-        Assert.Empty(indexer.Search.DocsOf(id));
+        Assert.Empty(await indexer.Search.DocsOfAsync(id));
     }
 
     [Fact]
     public async Task A15_Endless_feed_is_cut_off_and_other_peers_still_sync_in_the_same_pass()
     {
-        await using var indexer = new TestIndexer();
+        await using var indexer = new TestIndexer(meili);
         await using var good = await FakePeer.StartAsync("good", time: indexer.Time);
         await using var endless = await FakePeer.StartAsync("endless", time: indexer.Time);
         var goodId = good.Publish(Orgs.Make("Good"));
@@ -296,14 +287,14 @@ public sealed class TrustAndTransportAttackTests
         Assert.False(bad.Ok);
         Assert.Contains(nameof(ProtocolError.TooLarge), bad.Error);
         Assert.True(results.Single(r => r.Peer == "good").Ok);
-        Assert.NotEmpty(indexer.Search.DocsOf(goodId));
+        Assert.NotEmpty(await indexer.Search.DocsOfAsync(goodId));
         Assert.Contains("TooLarge", indexer.Store.ListPeers().Single(p => p.NodeId == "endless").LastError);
     }
 
     [Fact]
     public async Task A15_Gzip_bomb_is_refused_without_inflating_it()
     {
-        await using var indexer = new TestIndexer();
+        await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("bomb", time: indexer.Time);
         peer.Publish(Orgs.Make("Bomb"));
         using var compressed = new MemoryStream();
@@ -333,34 +324,32 @@ public sealed class TrustAndTransportAttackTests
 
         Assert.False(result.Ok);
         Assert.Contains("compressed bodies are refused", result.Error);
-        Assert.Empty(indexer.Search.Docs());
+        Assert.Empty(await indexer.Search.DocsAsync());
     }
 
     [Fact]
     public async Task A17_Split_view_same_feed_seq_different_root_raises_an_alert()
     {
-        await using var indexer = new TestIndexer();
+        await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("berlin", time: indexer.Time);
         peer.Publish(Orgs.Make("One view"));
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
+        await indexer.AddPeerAndSyncAsync(peer);
 
         peer.HeadOverride = peer.SignHead(root: HeadRoot.Compute([]));
         var result = await indexer.SyncOneAsync(peer);
 
         Assert.False(result.Ok);
         Assert.Single(indexer.Alerts(AlertKinds.SplitView));
-        Assert.Single(indexer.Search.Docs());
+        Assert.Single(await indexer.Search.DocsAsync());
     }
 
     [Fact]
     public async Task A17_Resigned_head_for_the_same_state_is_not_a_split_view()
     {
-        await using var indexer = new TestIndexer();
+        await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("berlin", time: indexer.Time);
         peer.Publish(Orgs.Make("One view"));
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
+        await indexer.AddPeerAndSyncAsync(peer);
 
         indexer.Time.Advance(TimeSpan.FromMinutes(1));
         Assert.True((await indexer.SyncOneAsync(peer)).Ok);
@@ -371,7 +360,7 @@ public sealed class TrustAndTransportAttackTests
     [Fact]
     public async Task A19_Redirect_to_another_host_is_not_followed()
     {
-        await using var indexer = new TestIndexer();
+        await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("berlin", time: indexer.Time);
         await using var elsewhere = await FakePeer.StartAsync("internal", time: indexer.Time);
         peer.Intercept = ctx =>
@@ -392,7 +381,7 @@ public sealed class TrustAndTransportAttackTests
     [Fact]
     public async Task A19_Descriptor_links_to_another_origin_are_refused()
     {
-        await using var indexer = new TestIndexer();
+        await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("berlin", time: indexer.Time);
         await using var elsewhere = await FakePeer.StartAsync("internal", time: indexer.Time);
         peer.Intercept = async ctx =>

@@ -1,7 +1,6 @@
 using System.Numerics;
 using System.Text;
 using System.Text.Json;
-using Atlas.Indexer.Tests.Peers;
 using Atlas.Protocol.Json;
 using Atlas.Protocol.Model;
 using Atlas.Protocol.Signing;

@@ -1,8 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using Atlas.Indexer.Meilisearch;
-using Atlas.TestKit;
-using Atlas.TestKit.Meilisearch;
 
 namespace Atlas.Indexer.Tests.Meilisearch;
 

@@ -1,4 +1,3 @@
-using Atlas.TestKit.Meilisearch;
 
 namespace Atlas.Indexer.Tests.Meilisearch;
 

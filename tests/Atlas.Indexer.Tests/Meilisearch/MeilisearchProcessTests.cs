@@ -1,5 +1,4 @@
 using Atlas.Indexer.Meilisearch;
-using Atlas.TestKit.Meilisearch;
 
 namespace Atlas.Indexer.Tests.Meilisearch;
 

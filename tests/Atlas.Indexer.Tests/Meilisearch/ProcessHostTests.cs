@@ -1,5 +1,3 @@
-using Atlas.TestKit;
-using Atlas.TestKit.Processes;
 
 namespace Atlas.Indexer.Tests.Meilisearch;
 

@@ -1,17 +1,14 @@
-using Atlas.Indexer.Tests.Infrastructure;
-using Atlas.Indexer.Tests.Peers;
 
 namespace Atlas.Indexer.Tests.Processes;
 
 /// <summary>The executable's commands, run as real processes.</summary>
-[Collection(MeiliCollection.Name)]
-public sealed class CliTests(MeiliProcess meili) : IDisposable
+[Collection(IndexerMeilisearchCollection.Name)]
+public sealed class CliTests(MeilisearchFixture meili) : IDisposable
 {
-    private readonly TempDir _dir = new();
+    private readonly TempDirectory _dir = new("atlas-idx-proc");
 
-    private Dictionary<string, string?> Env(string index) => new(meili.Settings(index))
+    private Dictionary<string, string?> Env(string index) => new(IndexerProcess.CreateSettings(_dir.Combine("state.db"), meili.Url, meili.MasterKey, index))
     {
-        ["Indexer:Database"] = Path.Combine(_dir.Path, "state.db"),
         ["Indexer:RequestTimeout"] = "00:00:03",
     };
 
@@ -26,68 +23,68 @@ public sealed class CliTests(MeiliProcess meili) : IDisposable
     [InlineData("status", "--bogus")]
     public async Task Bad_input_gives_one_line_and_a_nonzero_exit(params string[] args)
     {
-        var result = await IndexerProcess.RunAsync(Env("unused"), args);
+        var result = await IndexerProcess.RunCliAsync(Env("unused"), args);
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Single(result.Stderr.Trim().Split('\n'));
-        Assert.StartsWith("error:", result.Stderr);
+        Assert.Single(result.StandardError.Trim().Split('\n'));
+        Assert.StartsWith("error:", result.StandardError);
     }
 
     [Fact]
     public async Task Invalid_configuration_fails_on_start_with_one_line()
     {
         var env = Env("bad index uid!");
-        var result = await IndexerProcess.RunAsync(env, "status");
+        var result = await IndexerProcess.RunCliAsync(env, "status");
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("Indexer:Index", result.Stderr);
-        Assert.Single(result.Stderr.Trim().Split('\n'));
+        Assert.Contains("Indexer:Index", result.StandardError);
+        Assert.Single(result.StandardError.Trim().Split('\n'));
     }
 
     [Fact]
     public async Task Peers_add_then_sync_once_indexes_and_a_failing_peer_makes_the_exit_nonzero()
     {
-        var index = MeiliProcess.NewIndex();
-        var env = Env(index);
+        using var search = new SearchProbe(meili, MeilisearchFixture.NewIndexUid("cli"));
+        var env = Env(search.Index);
         await using var good = await FakePeer.StartAsync("berlin");
         var ids = good.PublishMany(5, i => Orgs.Make($"CLI org {i}"));
 
-        var add = await IndexerProcess.RunAsync(env, "peers", "add", good.BaseUrl, "--root", good.Root.Kid, "--name", "Berlin");
-        Assert.True(add.ExitCode == 0, add.Stderr);
-        var dup = await IndexerProcess.RunAsync(env, "peers", "add", good.BaseUrl, "--root", good.Root.Kid);
+        var add = await IndexerProcess.RunCliAsync(env, "peers", "add", good.BaseUrl, "--root", good.Root.Kid, "--name", "Berlin");
+        Assert.True(add.ExitCode == 0, add.StandardError);
+        var dup = await IndexerProcess.RunCliAsync(env, "peers", "add", good.BaseUrl, "--root", good.Root.Kid);
         Assert.Equal(2, dup.ExitCode);
-        var list = await IndexerProcess.RunAsync(env, "peers", "list");
-        Assert.Contains(good.BaseUrl, list.Stdout);
+        var list = await IndexerProcess.RunCliAsync(env, "peers", "list");
+        Assert.Contains(good.BaseUrl, list.StandardOutput);
 
-        var sync = await IndexerProcess.RunAsync(env, "sync", "--once");
-        Assert.True(sync.ExitCode == 0, sync.Stdout + sync.Stderr);
-        Assert.Equal(5, (await meili.AllDocumentsAsync(index)).Count);
+        var sync = await IndexerProcess.RunCliAsync(env, "sync", "--once");
+        Assert.True(sync.ExitCode == 0, sync.StandardOutput + sync.StandardError);
+        Assert.Equal(5, (await search.DocsAsync()).Count);
 
-        var status = await IndexerProcess.RunAsync(env, "status");
-        Assert.Contains("berlin", status.Stdout);
-        Assert.Contains("last error: -", status.Stdout);
+        var status = await IndexerProcess.RunCliAsync(env, "status");
+        Assert.Contains("berlin", status.StandardOutput);
+        Assert.Contains("last error: -", status.StandardOutput);
 
         await using var broken = await FakePeer.StartAsync("broken");
         broken.Offline = true;
-        Assert.Equal(0, (await IndexerProcess.RunAsync(env, "peers", "add", broken.BaseUrl, "--root", broken.Root.Kid)).ExitCode);
+        Assert.Equal(0, (await IndexerProcess.RunCliAsync(env, "peers", "add", broken.BaseUrl, "--root", broken.Root.Kid)).ExitCode);
         good.Withdraw(ids[0]);
-        var partial = await IndexerProcess.RunAsync(env, "sync", "--once");
+        var partial = await IndexerProcess.RunCliAsync(env, "sync", "--once");
         Assert.Equal(1, partial.ExitCode);
-        Assert.Contains("FAILED", partial.Stdout);
-        Assert.Equal(4, (await meili.AllDocumentsAsync(index)).Count);
-        var failing = await IndexerProcess.RunAsync(env, "status");
-        Assert.Contains("503", failing.Stdout);
+        Assert.Contains("FAILED", partial.StandardOutput);
+        Assert.Equal(4, (await search.DocsAsync()).Count);
+        var failing = await IndexerProcess.RunCliAsync(env, "status");
+        Assert.Contains("503", failing.StandardOutput);
 
-        var remove = await IndexerProcess.RunAsync(env, "peers", "remove", good.BaseUrl);
+        var remove = await IndexerProcess.RunCliAsync(env, "peers", "remove", good.BaseUrl);
         Assert.Equal(0, remove.ExitCode);
-        await IndexerProcess.RunAsync(env, "sync", "--once");
-        Assert.Empty(await meili.AllDocumentsAsync(index));
+        await IndexerProcess.RunCliAsync(env, "sync", "--once");
+        Assert.Empty(await search.DocsAsync());
 
-        var alerts = await IndexerProcess.RunAsync(env, "alerts");
+        var alerts = await IndexerProcess.RunCliAsync(env, "alerts");
         Assert.Equal(0, alerts.ExitCode);
-        var key = await IndexerProcess.RunAsync(env, "search-key");
+        var key = await IndexerProcess.RunCliAsync(env, "search-key");
         Assert.Equal(0, key.ExitCode);
-        Assert.Matches("^[0-9a-f]{64}$", key.Stdout.Trim());
+        Assert.Matches("^[0-9a-f]{64}$", key.StandardOutput.Trim());
     }
 
     public void Dispose()

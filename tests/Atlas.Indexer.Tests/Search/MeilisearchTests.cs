@@ -1,11 +1,8 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
+using Atlas.Indexer.Meilisearch;
 using Atlas.Indexer.Search;
-using Atlas.Indexer.Tests.Infrastructure;
-using Atlas.Indexer.Tests.Peers;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
@@ -13,33 +10,29 @@ namespace Atlas.Indexer.Tests.Search;
 
 /// <summary>The indexer against a real Meilisearch: contract fields and settings, distinct, tombstones,
 /// one task per flush, zero-downtime reindex, search-only key.</summary>
-[Collection(MeiliCollection.Name)]
-public sealed class MeilisearchTests(MeiliProcess meili, ITestOutputHelper output)
+[Collection(IndexerMeilisearchCollection.Name)]
+public sealed class MeilisearchTests(MeilisearchFixture meili, ITestOutputHelper output)
 {
-    private static long Count(JsonElement result) =>
-        result.TryGetProperty("totalHits", out var t) ? t.GetInt64() : result.GetProperty("estimatedTotalHits").GetInt64();
+    private static long Count(SearchResult<JsonElement> result) => result.TotalHits ?? result.EstimatedTotalHits ?? -1;
 
-    private async Task<long> DocumentTasks(string index, string type) =>
-        (await meili.GetAsync($"tasks?indexUids={index}&types={type}&limit=1000")).GetProperty("results").GetArrayLength();
+    private static Task<SearchResult<JsonElement>> Search(TestIndexer indexer, SearchQuery query) =>
+        indexer.Search.Client.SearchAsync(indexer.Index, query);
 
     [Fact]
     public async Task Synced_documents_are_searchable_with_contract_fields_and_settings()
     {
-        var index = MeiliProcess.NewIndex();
-        await using var indexer = new TestIndexer(meili.Settings(index), realSearch: true);
+        await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("berlin", "Atlas Berlin", indexer.Time);
         var ark = peer.Publish(Orgs.Make("Ковчег", cityCount: 3));
         peer.Publish(Orgs.Make("Other help"));
-        indexer.AddPeer(peer);
+        await indexer.AddPeerAndSyncAsync(peer);
 
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
-
-        var all = await meili.SearchAsync(index, """{"q":"Ковчег"}""");
+        var all = await Search(indexer, new SearchQuery { Q = "Ковчег" });
         Assert.Equal(3, Count(all));
-        var distinct = await meili.SearchAsync(index, """{"q":"Ковчег","distinct":"listing_id"}""");
+        var distinct = await Search(indexer, new SearchQuery { Q = "Ковчег", Distinct = "listing_id" });
         Assert.Equal(1, Count(distinct));
-        var tbilisi = await meili.SearchAsync(index, """{"filter":"city = \"Tbilisi\" AND node = \"berlin\" AND has_contact = true AND endorsed = false"}""");
-        var hit = Assert.Single(tbilisi.GetProperty("hits").EnumerateArray());
+        var tbilisi = await Search(indexer, new SearchQuery { Filter = "city = \"Tbilisi\" AND node = \"berlin\" AND has_contact = true AND endorsed = false" });
+        var hit = Assert.Single(tbilisi.Hits);
         Assert.Equal($"{ark}_1", hit.GetProperty("doc_id").GetString());
         Assert.Equal(ark, hit.GetProperty("listing_id").GetString());
         Assert.Equal("Atlas Berlin", hit.GetProperty("node_name").GetString());
@@ -48,28 +41,28 @@ public sealed class MeilisearchTests(MeiliProcess meili, ITestOutputHelper outpu
         Assert.Equal(peer.Signing.Kid, hit.GetProperty("provenance").GetProperty("kid").GetString());
         Assert.Equal(3, hit.GetProperty("cities").GetArrayLength());
         Assert.False(hit.GetProperty("has_alerts").GetBoolean());
-        var near = await meili.SearchAsync(index, """{"filter":"_geoRadius(52.52, 13.40, 20000)","sort":["_geoPoint(52.52, 13.40):asc"]}""");
+        var near = await Search(indexer, new SearchQuery { Filter = SearchFilter.GeoRadius(52.52, 13.40, 20000), Sort = ["_geoPoint(52.52, 13.40):asc"] });
         Assert.Equal(2, Count(near));
 
-        var settings = await meili.GetAsync($"indexes/{index}/settings");
-        Assert.Equal(IndexSettings.Filterable.Order(), settings.GetProperty("filterableAttributes").EnumerateArray().Select(e => e.GetString()!).Order());
-        Assert.Equal(IndexSettings.Searchable, settings.GetProperty("searchableAttributes").EnumerateArray().Select(e => e.GetString()!));
-        Assert.Equal(1000, settings.GetProperty("faceting").GetProperty("maxValuesPerFacet").GetInt32());
-        Assert.Equal(100_000, settings.GetProperty("pagination").GetProperty("maxTotalHits").GetInt32());
-        Assert.Equal(JsonValueKind.Null, settings.GetProperty("distinctAttribute").ValueKind);
+        var settings = await indexer.Search.Client.GetSettingsAsync(indexer.Index);
+        var contract = OrganisationIndexSettings.Settings;
+        Assert.Equal(contract.FilterableAttributes!.Order(), settings.FilterableAttributes!.Order());
+        Assert.Equal(contract.SearchableAttributes, settings.SearchableAttributes);
+        Assert.Equal(contract.SortableAttributes!.Order(), settings.SortableAttributes!.Order());
+        Assert.Equal(1000, settings.Faceting!.MaxValuesPerFacet);
+        Assert.Equal(100_000, settings.Pagination!.MaxTotalHits);
+        Assert.Null(settings.DistinctAttribute);
     }
 
     [Fact]
     public async Task Flush_is_one_documents_task_and_tombstones_leave_search()
     {
-        var index = MeiliProcess.NewIndex();
-        await using var indexer = new TestIndexer(meili.Settings(index), realSearch: true);
+        await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("paris", time: indexer.Time);
         var ids = peer.PublishMany(50, i => Orgs.Make($"Org {i}", cityCount: 2));
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
-        Assert.Equal(1, await DocumentTasks(index, "documentAdditionOrUpdate"));
-        Assert.Equal(100, Count(await meili.SearchAsync(index, "{}")));
+        await indexer.AddPeerAndSyncAsync(peer);
+        Assert.Equal(1, await indexer.Search.UpsertTasksAsync());
+        Assert.Equal(100, Count(await Search(indexer, new SearchQuery())));
 
         foreach (var id in ids.Take(10))
         {
@@ -80,21 +73,20 @@ public sealed class MeilisearchTests(MeiliProcess meili, ITestOutputHelper outpu
         peer.Withdraw(withdrawn);
         Assert.True((await indexer.SyncOneAsync(peer)).Ok);
 
-        Assert.Equal(2, await DocumentTasks(index, "documentAdditionOrUpdate"));
-        Assert.Equal(0, Count(await meili.SearchAsync(index, $$"""{"filter":"listing_id = \"{{withdrawn}}\""}""")));
-        Assert.Equal(1, Count(await meili.SearchAsync(index, $$"""{"filter":"listing_id = \"{{ids[10]}}\""}""")));
-        Assert.Equal(97, Count(await meili.SearchAsync(index, "{}")));
+        Assert.Equal(2, await indexer.Search.UpsertTasksAsync());
+        Assert.Equal(1, await indexer.Search.TaskCountAsync("documentDeletion"));
+        Assert.Empty(await indexer.Search.DocsOfAsync(withdrawn));
+        Assert.Single(await indexer.Search.DocsOfAsync(ids[10]));
+        Assert.Equal(97, Count(await Search(indexer, new SearchQuery())));
     }
 
     [Fact]
     public async Task Reindex_swaps_in_a_rebuilt_index_with_zero_downtime()
     {
-        var index = MeiliProcess.NewIndex();
-        await using var indexer = new TestIndexer(meili.Settings(index), realSearch: true);
+        await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("yerevan", time: indexer.Time);
         peer.PublishMany(300, i => Orgs.Make($"Org {i}"));
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
+        await indexer.AddPeerAndSyncAsync(peer);
 
         using var stop = new CancellationTokenSource();
         var failures = new List<string>();
@@ -103,11 +95,17 @@ public sealed class MeilisearchTests(MeiliProcess meili, ITestOutputHelper outpu
         {
             while (!stop.IsCancellationRequested)
             {
-                using var r = await meili.Http.PostAsync($"indexes/{index}/search", new StringContent("""{"q":"Org","limit":1}""", Encoding.UTF8, "application/json"));
-                var text = await r.Content.ReadAsStringAsync();
-                if (!r.IsSuccessStatusCode || Count(JsonDocument.Parse(text).RootElement) != 300)
+                try
                 {
-                    failures.Add($"{(int)r.StatusCode}: {text[..Math.Min(200, text.Length)]}");
+                    var hits = Count(await Search(indexer, new SearchQuery { Q = "Org", Limit = 1 }));
+                    if (hits != 300)
+                    {
+                        failures.Add($"{hits} hits");
+                    }
+                }
+                catch (MeilisearchException e)
+                {
+                    failures.Add(e.Message);
                 }
                 searches++;
             }
@@ -122,32 +120,32 @@ public sealed class MeilisearchTests(MeiliProcess meili, ITestOutputHelper outpu
         Assert.Equal(300, docs);
         Assert.True(searches > 5, $"only {searches} searches ran");
         Assert.Empty(failures);
-        var indexes = (await meili.GetAsync("indexes?limit=1000")).GetProperty("results").EnumerateArray().Select(e => e.GetProperty("uid").GetString()).ToList();
-        Assert.Contains(index, indexes);
-        Assert.DoesNotContain(indexes, uid => uid!.StartsWith($"{index}_rebuild", StringComparison.Ordinal));
+        var indexes = (await indexer.Search.Client.GetIndexesAsync(limit: 1000)).Results.Select(i => i.Uid).ToList();
+        Assert.Contains(indexer.Index, indexes);
+        Assert.DoesNotContain(indexes, uid => uid.StartsWith($"{indexer.Index}_rebuild", StringComparison.Ordinal));
+        Assert.Equal(300, (await indexer.Search.DocsAsync()).Count);
     }
 
     [Fact]
     public async Task Search_key_can_search_this_index_and_cannot_write()
     {
-        var index = MeiliProcess.NewIndex();
-        await using var indexer = new TestIndexer(meili.Settings(index), realSearch: true);
+        await using var indexer = new TestIndexer(meili);
         await using var peer = await FakePeer.StartAsync("tbilisi", time: indexer.Time);
         peer.Publish(Orgs.Make("Findable"));
-        indexer.AddPeer(peer);
-        Assert.True((await indexer.SyncOneAsync(peer)).Ok);
+        await indexer.AddPeerAndSyncAsync(peer);
 
-        var key = await indexer.Services.GetRequiredService<ISearchIndexWriter>().CreateSearchKeyAsync(index, CancellationToken.None);
-        Assert.NotEqual(MeiliProcess.MasterKey, key);
-        using var client = new HttpClient { BaseAddress = new Uri(meili.Url + "/"), Timeout = TimeSpan.FromSeconds(10) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        var key = await indexer.Services.GetRequiredService<SearchIndexWriter>().CreateSearchKeyAsync(indexer.Index, CancellationToken.None);
+        Assert.NotEqual(meili.MasterKey, key);
+        using var http = new HttpClient { BaseAddress = meili.Url, Timeout = TimeSpan.FromSeconds(10) };
+        var client = new MeilisearchClient(http, key);
 
-        Assert.Equal(1, Count(await meili.SearchAsync(index, """{"q":"Findable"}""", client)));
-        using var write = await client.PostAsync($"indexes/{index}/documents", new StringContent("""[{"doc_id":"x"}]""", Encoding.UTF8, "application/json"));
+        Assert.Equal(1, Count(await client.SearchAsync(indexer.Index, new SearchQuery { Q = "Findable" })));
+        var write = await Assert.ThrowsAsync<MeilisearchApiException>(() =>
+            client.AddOrReplaceDocumentsJsonAsync(indexer.Index, """[{"doc_id":"x"}]"""u8.ToArray()));
         Assert.Equal(HttpStatusCode.Forbidden, write.StatusCode);
-        using var settings = await client.PatchAsync($"indexes/{index}/settings", new StringContent("{}", Encoding.UTF8, "application/json"));
+        var settings = await Assert.ThrowsAsync<MeilisearchApiException>(() => client.UpdateSettingsAsync(indexer.Index, new IndexSettings()));
         Assert.Equal(HttpStatusCode.Forbidden, settings.StatusCode);
-        using var other = await client.PostAsync("indexes/other/search", new StringContent("{}", Encoding.UTF8, "application/json"));
+        var other = await Assert.ThrowsAsync<MeilisearchApiException>(() => client.SearchAsync("other", new SearchQuery()));
         Assert.Equal(HttpStatusCode.Forbidden, other.StatusCode);
     }
 }

@@ -188,6 +188,8 @@ public sealed class ProcessHost : IAsyncDisposable
             cancellationToken.ThrowIfCancellationRequested();
             if (_process.HasExited)
             {
+                // Let the output readers drain so the exception carries the last lines the process printed.
+                await WaitQuietlyAsync(_process, TimeSpan.FromSeconds(1)).ConfigureAwait(false);
                 throw new InvalidOperationException(Describe($"exited with code {_process.ExitCode} before {url} was ready"));
             }
 
