@@ -1,63 +1,59 @@
-using Atlas.Indexer.Tests.Infrastructure;
-using Atlas.Indexer.Tests.Peers;
 using Atlas.Protocol.Model;
 
 namespace Atlas.Indexer.Tests.Processes;
 
 /// <summary>The operator's review loop over what the indexer held back: <c>quarantine</c> lists it, <c>release</c>
 /// lets it into search after a human looked at it.</summary>
-[Collection(MeiliCollection.Name)]
-public sealed class ReviewCliTests(MeiliProcess meili) : IDisposable
+[Collection(IndexerMeilisearchCollection.Name)]
+public sealed class ReviewCliTests(MeilisearchFixture meili) : IDisposable
 {
-    private readonly TempDir _dir = new();
+    private readonly TempDirectory _dir = new("atlas-idx-review");
 
-    private Dictionary<string, string?> Env(string index) => new(meili.Settings(index))
+    private Dictionary<string, string?> Env(string index) => new(IndexerProcess.CreateSettings(_dir.Combine("state.db"), meili.Url, meili.MasterKey, index))
     {
-        ["Indexer:Database"] = Path.Combine(_dir.Path, "state.db"),
         ["Indexer:RequestTimeout"] = "00:00:03",
         ["Indexer:MaxNewOrganisationsPerNodePerDay"] = "2",
     };
 
-    private async Task<string> Run(Dictionary<string, string?> env, params string[] args)
+    private static async Task<string> Run(Dictionary<string, string?> env, params string[] args)
     {
-        var result = await IndexerProcess.RunAsync(env, args);
-        Assert.True(result.ExitCode == 0, $"{string.Join(' ', args)}: {result.Stdout}{result.Stderr}");
-        return result.Stdout;
+        var result = await IndexerProcess.RunCliAsync(env, args);
+        Assert.True(result.ExitCode == 0, $"{string.Join(' ', args)}: {result.StandardOutput}{result.StandardError}");
+        return result.StandardOutput;
     }
 
     [Fact]
     public async Task A_quarantined_burst_listing_is_listed_and_released_into_search_by_the_operator()
     {
-        var index = MeiliProcess.NewIndex();
-        var env = Env(index);
+        using var search = new SearchProbe(meili, MeilisearchFixture.NewIndexUid("review"));
+        var env = Env(search.Index);
         await using var peer = await FakePeer.StartAsync("burst");
         peer.Publish(Orgs.Make("Review first"));
         await Run(env, "peers", "add", peer.BaseUrl, "--root", peer.Root.Kid);
         await Run(env, "sync", "--once"); // the initial import is not counted against the cap
         var ids = peer.PublishMany(3, i => Orgs.Make($"Review burst {i}"));
         await Run(env, "sync", "--once");
-        var docs = await meili.AllDocumentsAsync(index);
-        var held = ids.Single(id => !Has(id, docs));
+        var docs = await search.DocsAsync();
+        var held = ids.Single(id => docs.All(d => d.ListingId != id));
 
-        var listed = await Run(env, "quarantine");
-        Assert.Contains($"burst\t{held}\tseq 1\tmore than 2 new organisations", listed);
+        Assert.Contains($"burst\t{held}\tseq 1\tmore than 2 new organisations", await Run(env, "quarantine"));
 
         Assert.Contains("released quarantine", await Run(env, "release", "burst", held));
         await Run(env, "sync", "--once");
-        Assert.True(Has(held, await meili.AllDocumentsAsync(index)));
+        Assert.NotEmpty(await search.DocsOfAsync(held));
         Assert.DoesNotContain(held, await Run(env, "quarantine"));
-        Assert.DoesNotContain("new_node_burst\tburst\t" + held, await Run(env, "alerts"));
+        Assert.DoesNotContain($"new_node_burst\tburst\t{held}", await Run(env, "alerts"));
 
-        var again = await IndexerProcess.RunAsync(env, "release", "burst", held);
+        var again = await IndexerProcess.RunCliAsync(env, "release", "burst", held);
         Assert.Equal(2, again.ExitCode);
-        Assert.StartsWith("error: listing", again.Stderr);
+        Assert.StartsWith("error: listing", again.StandardError);
     }
 
     [Fact]
     public async Task A_held_contact_change_is_shown_only_after_release()
     {
-        var index = MeiliProcess.NewIndex();
-        var env = Env(index);
+        using var search = new SearchProbe(meili, MeilisearchFixture.NewIndexUid("review"));
+        var env = Env(search.Index);
         await using var peer = await FakePeer.StartAsync("berlin");
         var id = peer.Publish(Orgs.Make("Review contacts", email: "old@example.org"));
         await Run(env, "peers", "add", peer.BaseUrl, "--root", peer.Root.Kid);
@@ -65,56 +61,38 @@ public sealed class ReviewCliTests(MeiliProcess meili) : IDisposable
 
         peer.Update(id, o => o with { Contacts = [new Contact("email", "new@example.org", null, false)] });
         await Run(env, "sync", "--once");
-        Assert.Contains("old@example.org", (await meili.SearchAsync(index, """{"q":"Review contacts"}""")).ToString());
+        Assert.Equal("old@example.org", Assert.Single(await search.DocsOfAsync(id)).Contacts.Single().Value);
         Assert.Contains($"berlin\t{id}\tseq 2\tcontact change held until", await Run(env, "quarantine"));
 
         Assert.Contains("released contact hold", await Run(env, "release", "berlin", id));
         await Run(env, "sync", "--once");
-        var found = (await meili.SearchAsync(index, """{"q":"Review contacts"}""")).ToString();
-        Assert.Contains("new@example.org", found);
-        Assert.DoesNotContain("old@example.org", found);
+        Assert.Equal("new@example.org", Assert.Single(await search.DocsOfAsync(id)).Contacts.Single().Value);
         Assert.Empty((await Run(env, "quarantine")).Trim());
     }
 
-    private static bool Has(string listingId, List<System.Text.Json.JsonElement> docs) =>
-        docs.Any(d => d.GetProperty("listing_id").GetString() == listingId);
-
-    public void Dispose() => _dir.Dispose();
-}
-
-/// <summary>A document shows the names of the organisations it relates to; those names follow the targets.</summary>
-[Collection(MeiliCollection.Name)]
-public sealed class RelationshipNameTests(MeiliProcess meili) : IDisposable
-{
-    private readonly TempDir _dir = new();
-
+    /// <summary>A document shows the names of the organisations it relates to; those names follow the targets.</summary>
     [Fact]
     public async Task Renaming_or_withdrawing_a_coalition_refreshes_the_member_documents_that_name_it()
     {
-        var index = MeiliProcess.NewIndex();
-        var env = new Dictionary<string, string?>(meili.Settings(index)) { ["Indexer:Database"] = Path.Combine(_dir.Path, "state.db") };
+        using var search = new SearchProbe(meili, MeilisearchFixture.NewIndexUid("review"));
+        var env = Env(search.Index);
         await using var peer = await FakePeer.StartAsync("berlin");
         var coalition = peer.Publish(Orgs.Make("Coalition Before"));
         var member = peer.Publish(Orgs.Make("Member Group", relatedTo: [coalition]));
-        Assert.Equal(0, (await IndexerProcess.RunAsync(env, "peers", "add", peer.BaseUrl, "--root", peer.Root.Kid)).ExitCode);
+        await Run(env, "peers", "add", peer.BaseUrl, "--root", peer.Root.Kid);
 
-        async Task<string> MemberRelationships()
+        async Task<string?> TargetName()
         {
-            var sync = await IndexerProcess.RunAsync(env, "sync", "--once");
-            Assert.True(sync.ExitCode == 0, sync.Stdout + sync.Stderr);
-            var hits = await meili.SearchAsync(index, $$"""{"filter":"listing_id = '{{member}}'"}""");
-            return hits.GetProperty("hits")[0].GetProperty("relationships").ToString();
+            await Run(env, "sync", "--once");
+            var relationship = Assert.Single(Assert.Single(await search.DocsOfAsync(member)).Relationships);
+            return relationship.TargetName?["en"];
         }
 
-        Assert.Contains("Coalition Before", await MemberRelationships());
-
+        Assert.Equal("Coalition Before", await TargetName());
         peer.Update(coalition, o => o with { Name = new Dictionary<string, string> { ["en"] = "Coalition After" } });
-        var renamed = await MemberRelationships();
-        Assert.Contains("Coalition After", renamed);
-        Assert.DoesNotContain("Coalition Before", renamed);
-
+        Assert.Equal("Coalition After", await TargetName());
         peer.Withdraw(coalition);
-        Assert.DoesNotContain("Coalition", await MemberRelationships());
+        Assert.Null(await TargetName());
     }
 
     public void Dispose() => _dir.Dispose();
