@@ -12,7 +12,8 @@ public sealed class NodeReadiness(NodeStore store, KeyStore keys) : IHealthCheck
         try
         {
             using var conn = store.Open();
-            using var key = keys.CurrentSigningKey(conn);
+            // The key object is the KeyStore's cached instance, shared with every signer: never dispose it here.
+            _ = keys.CurrentSigningKey(conn);
             return Task.FromResult(HealthCheckResult.Healthy());
         }
         catch (Exception e)
