@@ -152,8 +152,9 @@ public sealed class HostileNode : IAsyncDisposable
         }
 
         string[] serve = [RepoPaths.ApiDll, "serve", "--data", DataDir, "--urls", Url.ToString().TrimEnd('/')];
+        // W^X double-maps JIT code through a memfd sized with ftruncate, which RLIMIT_FSIZE would refuse at start-up.
         var spec = fileSizeLimitKb is { } kb
-            ? new ProcessSpec("bash", ["-c", $"trap '' XFSZ; ulimit -f {kb}; exec \"$0\" \"$@\"", DotnetHost.Path, .. serve])
+            ? new ProcessSpec("bash", ["-c", $"trap '' XFSZ; ulimit -f {kb}; exec \"$0\" \"$@\"", DotnetHost.Path, .. serve]).WithEnvironment("DOTNET_EnableWriteXorExecute", "0")
             : new ProcessSpec(DotnetHost.Path, serve);
         Host = ProcessHost.Start(spec.WithEnvironment(Env) with { Name = $"node {NodeId}" });
         await Host.WaitForHttpReadyAsync(new Uri(Url, "/health/ready"), TimeSpan.FromSeconds(45));
