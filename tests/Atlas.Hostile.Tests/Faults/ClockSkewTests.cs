@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Web;
-using Atlas.Hostile.Tests.Federation;
 using Atlas.Hostile.Tests.Infrastructure;
 using Atlas.Protocol;
 using Atlas.Protocol.Json;
@@ -17,7 +16,6 @@ namespace Atlas.Hostile.Tests.Faults;
 /// skewed node is simulated: a protocol-complete peer whose keyset, listing and heads carry iat/exp shifted by the
 /// skew, signed with its real keys. The indexer process is real.
 /// </summary>
-[Collection(FederationCollection.Name)]
 public sealed class ClockSkewTests(ITestOutputHelper output)
 {
     [Fact]

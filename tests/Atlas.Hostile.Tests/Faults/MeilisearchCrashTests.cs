@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using Atlas.Hostile.Tests.Federation;
 using Atlas.Hostile.Tests.Infrastructure;
 using Atlas.Protocol.Model;
 using Atlas.TestKit;
@@ -9,7 +8,6 @@ using Xunit.Abstractions;
 
 namespace Atlas.Hostile.Tests.Faults;
 
-[Collection(FederationCollection.Name)]
 public sealed class MeilisearchCrashTests(ITestOutputHelper output)
 {
     /// <summary>Meilisearch is killed with SIGKILL twice while the indexer is flushing 150 listings in small batches;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
-using Atlas.Hostile.Tests.Federation;
 using Atlas.Hostile.Tests.Infrastructure;
 using Atlas.Protocol.Signing;
 using Atlas.TestKit;
@@ -10,7 +9,6 @@ using Xunit.Abstractions;
 namespace Atlas.Hostile.Tests.Faults;
 
 /// <summary>Bad peers next to honest ones, with a real indexer process polling every second.</summary>
-[Collection(FederationCollection.Name)]
 public sealed partial class PeerFaultTests(ITestOutputHelper output)
 {
     /// <summary>Five misbehaving peers (down, dribbling bytes, 500s, garbage, flapping) are configured before one

@@ -10,7 +10,6 @@ namespace Atlas.Hostile.Tests.Federation;
 /// and signing key), runs it as a second node behind the address indexers use, and changes a contact. The indexer
 /// holds the change back and alerts. The operator revokes the stolen key with <c>keys revoke</c>; the listings come
 /// back signed by the new key and the thief's version never reaches search.</summary>
-[Collection(FederationCollection.Name)]
 public sealed class KeyCompromiseTests(ITestOutputHelper output)
 {
     [Fact]

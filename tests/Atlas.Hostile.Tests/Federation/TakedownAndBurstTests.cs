@@ -8,7 +8,6 @@ using Xunit.Abstractions;
 namespace Atlas.Hostile.Tests.Federation;
 
 /// <summary>Real node processes, a real indexer process and a real Meilisearch, all on 127.0.0.1.</summary>
-[Collection(FederationCollection.Name)]
 public sealed class TakedownAndBurstTests(ITestOutputHelper output)
 {
     /// <summary>Threat model 7 end to end: the origin node takes a listing down and dies (kill -9) before any indexer
@@ -91,10 +90,4 @@ public sealed class TakedownAndBurstTests(ITestOutputHelper output)
         output.WriteLine(status);
         Assert.Contains("quarantined: 5", status);
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class FederationCollection
-{
-    public const string Name = "federation (node + indexer + Meilisearch processes)";
 }
