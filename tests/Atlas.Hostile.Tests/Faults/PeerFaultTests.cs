@@ -72,7 +72,7 @@ public sealed partial class PeerFaultTests(ITestOutputHelper output)
         string Block(Uri u) => blocks[u.ToString().TrimEnd('/')];
         foreach (var bad in new[] { down, slow.Url, failing.Url, garbage.Url })
         {
-            Assert.Matches(@"failures: [1-9]", Block(bad));
+            Assert.Matches(@"failures: [1-9]\d* \(backing off: next attempt in \d+ s\)", Block(bad));
             Assert.DoesNotMatch(@"last error: -\s*$", Block(bad));
         }
 
