@@ -65,6 +65,15 @@ public static class NodeServices
             o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
         });
         services.AddOpenApi();
+        // A full disk (or a failing one) is not a bug: say so instead of a bare 500 (the details still go to the log).
+        services.Configure<ProblemDetailsOptions>(o => o.CustomizeProblemDetails = ctx =>
+        {
+            if (IsStorageFailure(ctx.Exception))
+            {
+                ctx.ProblemDetails.Title = "Insufficient storage";
+                ctx.ProblemDetails.Detail = "The node could not write to its storage (disk full or I/O error). Nothing was stored; try again later.";
+            }
+        });
 
         services.AddCors(o => o.AddPolicy(PublicReadCors, p => p.AllowAnyOrigin().WithMethods("GET").WithHeaders("Accept")));
         // Bearer tokens need no cookie keys: keep data protection in memory instead of writing a key ring
@@ -95,12 +104,18 @@ public static class NodeServices
         return builder;
     }
 
+    /// <summary>SQLITE_FULL (13) or SQLITE_IOERR (10, e.g. EFBIG past a file-size limit), primary or extended code.</summary>
+    public static bool IsStorageFailure(Exception? e) =>
+        e is Microsoft.Data.Sqlite.SqliteException s && (s.SqliteErrorCode & 0xFF) is 13 or 10;
+
     public static WebApplication UseNode(this WebApplication app)
     {
         // Never a stack trace: unexpected errors become a plain 500 problem; the details go to the log.
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            StatusCodeSelector = e => e is BadHttpRequestException b ? b.StatusCode : StatusCodes.Status500InternalServerError,
+            StatusCodeSelector = e => e is BadHttpRequestException b ? b.StatusCode
+                : IsStorageFailure(e) ? StatusCodes.Status507InsufficientStorage
+                : StatusCodes.Status500InternalServerError,
         });
         app.UseStatusCodePages();
         // Before the rate limiter: behind a configured reverse proxy the client address is the forwarded one.

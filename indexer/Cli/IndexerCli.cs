@@ -193,7 +193,7 @@ public static class IndexerCli
             var node = p.NodeId ?? "-";
             Console.Out.WriteLine($"#{p.Id} {node} {p.Url}");
             Console.Out.WriteLine($"  last success: {Ago(p.LastSuccess)}; lag: {(p.HeadIat is { } iat ? (now - iat).ToString(CultureInfo.InvariantCulture) + " s" : "-")}; cursor: {p.Cursor}; keyset: v{p.KeysetVersion?.ToString(CultureInfo.InvariantCulture) ?? "-"}");
-            Console.Out.WriteLine($"  quarantined: {(p.NodeId is null ? 0 : store.QuarantinedCount(p.NodeId))}; open alerts: {(p.NodeId is null ? 0 : store.OpenAlertCount(p.NodeId))}; hidden: {p.HiddenReason ?? "no"}; failures: {p.Failures}");
+            Console.Out.WriteLine($"  quarantined: {(p.NodeId is null ? 0 : store.QuarantinedCount(p.NodeId))}; open alerts: {(p.NodeId is null ? 0 : store.OpenAlertCount(p.NodeId))}; hidden: {p.HiddenReason ?? "no"}; failures: {p.Failures}{(p.Failures > 0 ? $" (backing off: next attempt in {Math.Max(0, p.NextAttempt - now)} s)" : "")}");
             Console.Out.WriteLine($"  last error: {p.LastError ?? "-"}");
         }
         Console.Out.WriteLine($"outbox: {store.OutboxSize()} pending search change(s)");

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Atlas.Protocol;
 using Atlas.Protocol.Model;
 using Atlas.Protocol.Signing;
 using Dapper;
@@ -89,14 +90,23 @@ public sealed class StateStore(Database db, TimeProvider time)
             new { peerId, nodeId, nodeName, json, version, exp }, tx);
         if (revoked.Count > 0)
         {
+            // Tombstones too: a thief's takedown is as void as a thief's edit, so the node's re-signed version may
+            // bring the listing back.
             var ids = c.Query<string>(
-                "SELECT id FROM listings WHERE node = @nodeId AND state IN ('live', 'quarantined') AND (kid IN @revoked OR shown_kid IN @revoked)",
+                "SELECT id FROM listings WHERE node = @nodeId AND state IN ('live', 'quarantined', 'tombstone') AND (kid IN @revoked OR shown_kid IN @revoked)",
                 new { nodeId, revoked }, tx).AsList();
             c.Execute(
                 "UPDATE listings SET state = 'revoked', reason = 'signed by a revoked key', touched_at = @ms WHERE node = @nodeId AND id IN @ids",
                 new { nodeId, ids, ms = NowMs }, tx);
             c.Execute("DELETE FROM relationships WHERE source_node = @nodeId AND source_id IN @ids", new { nodeId, ids }, tx);
             Enqueue(c, tx, ids);
+            // A feed position taken from a head signed by a revoked key (perhaps the thief's) says nothing about the
+            // node's real feed: read it again from the start at the next change.
+            var headJws = c.ExecuteScalar<string?>("SELECT head_jws FROM peers WHERE id = @peerId", new { peerId }, tx);
+            if (HeadKid(headJws) is { } headKid && revoked.Contains(headKid))
+            {
+                c.Execute("UPDATE peers SET cursor = 0 WHERE id = @peerId", new { peerId }, tx);
+            }
         }
         tx.Commit();
     }
@@ -146,8 +156,27 @@ public sealed class StateStore(Database db, TimeProvider time)
     public static string? OwnerOf(SqliteConnection c, string id) =>
         c.QueryFirstOrDefault<string>("SELECT node FROM listings WHERE id = @id AND state != 'conflict' ORDER BY first_seen, node LIMIT 1", new { id });
 
-    public static IEnumerable<(string Id, long Seq, string Hash)> RootEntries(SqliteConnection c, string node) =>
-        c.Query<(string, long, string)>("SELECT id, seq, hash FROM listings WHERE node = @node", new { node }, buffered: false);
+    /// <summary>The rows a head commitment covers; <paramref name="includeRevoked"/> false leaves out versions voided by
+    /// a revocation (a thief's listing the node itself never had is never named by the node's head).</summary>
+    public static IEnumerable<(string Id, long Seq, string Hash)> RootEntries(SqliteConnection c, string node, bool includeRevoked = true) =>
+        c.Query<(string, long, string)>("SELECT id, seq, hash FROM listings WHERE node = @node AND (@includeRevoked OR state != 'revoked')", new { node, includeRevoked }, buffered: false);
+
+    /// <summary>The kid in the protected header of a stored head (null when there is none or it does not parse).</summary>
+    public static string? HeadKid(string? headJws)
+    {
+        if (headJws is null)
+        {
+            return null;
+        }
+        try
+        {
+            return Jws.ParseCompact(headJws, JwsTypes.Head, ProtocolLimits.MaxHeadBytes).Header.Kid;
+        }
+        catch (ProtocolException)
+        {
+            return null;
+        }
+    }
 
     public static long CountFirstSeenSince(SqliteConnection c, string node, long since) =>
         c.ExecuteScalar<long>("SELECT COUNT(*) FROM listings WHERE node = @node AND first_seen >= @since AND status = 'active' AND initial = 0", new { node, since });

@@ -126,7 +126,10 @@ public sealed partial class PeerSynchronizer(
         }
         peer = store.GetPeer(peer.Id) ?? throw new PeerFetchException("peer was removed during the pass");
         var h = head.Payload;
-        if (peer.HeadFeedSeq is { } seenSeq)
+        // A stored head signed by a since-revoked key is void (attack 10): the node's real heads are compared with
+        // nothing it did not sign, so a thief's higher feed_seq cannot make them rollbacks or split views.
+        var storedHeadVoid = StateStore.HeadKid(peer.HeadJws) is { } storedKid && keyset.Revoked.Contains(storedKid);
+        if (peer.HeadFeedSeq is { } seenSeq && !storedHeadVoid)
         {
             if (h.FeedSeq < seenSeq)
             {
@@ -138,7 +141,7 @@ public sealed partial class PeerSynchronizer(
             }
         }
 
-        var verified = h.FeedSeq == peer.HeadFeedSeq ? [] : await FetchChangesAsync(peer, node, keyset, links, h.FeedSeq, ct);
+        var verified = h.FeedSeq == peer.HeadFeedSeq && h.Root == peer.HeadRoot ? [] : await FetchChangesAsync(peer, node, keyset, links, h.FeedSeq, ct);
 
         using (await locks.AcquireAsync(node, ct))
         {
@@ -156,6 +159,13 @@ public sealed partial class PeerSynchronizer(
             {
                 var root = HeadRoot.Compute(StateStore.RootEntries(c, node).Where(e => !working.ContainsKey(e.Id))
                     .Concat(working.Values.Select(r => (r.Id, r.Seq, r.Hash))).ToList());
+                if (root != h.Root)
+                {
+                    // Voided versions may or may not still be named: before the node re-signs them, or never (a
+                    // listing only the thief published). Either way the rest must add up exactly.
+                    root = HeadRoot.Compute(StateStore.RootEntries(c, node, includeRevoked: false).Where(e => !working.ContainsKey(e.Id))
+                        .Concat(working.Values.Select(r => (r.Id, r.Seq, r.Hash))).ToList());
+                }
                 if (root != h.Root)
                 {
                     // Mix-and-match or withholding (attack 8): the versions we would hold are not the set the
@@ -304,7 +314,9 @@ public sealed partial class PeerSynchronizer(
     {
         var p = v.Payload;
         var current = working.GetValueOrDefault(p.Id) ?? StateStore.GetRow(c, node, p.Id);
-        if (current is not null)
+        // A stored version signed by a since-revoked key is void (attack 10): it cannot make the node's re-signed
+        // version a rollback, an equivocation or a revival. The head commitment still has to add up.
+        if (current is not null && current.State != ListingState.Revoked)
         {
             if (p.Seq < current.Seq)
             {

@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Atlas.Hostile.Tests.Infrastructure;
+using Atlas.Protocol.Signing;
+using Atlas.TestKit;
+using Atlas.TestKit.Meilisearch;
+using Xunit.Abstractions;
+
+namespace Atlas.Hostile.Tests.Faults;
+
+/// <summary>Bad peers next to honest ones, with a real indexer process polling every second.</summary>
+public sealed partial class PeerFaultTests(ITestOutputHelper output)
+{
+    /// <summary>Five misbehaving peers (down, dribbling bytes, 500s, garbage, flapping) are configured before one
+    /// honest node. The honest node keeps syncing (a listing published mid-way reaches search within seconds), the
+    /// flapping one converges when it is up, <c>status</c> says for each bad peer why it failed, and failing peers are
+    /// retried with backoff (far fewer requests than polls).</summary>
+    [Fact]
+    public async Task Down_slow_failing_garbage_and_flapping_peers_do_not_stop_an_honest_one()
+    {
+        await using var meili = await MeilisearchProcess.StartAsync();
+        await using var flapProxy = new RawPeer();
+        await using var honest = await HostileNode.CreateAsync("honest");
+        await using var slow = new RawPeer(PeerBehaviour.Dribble);
+        await using var failing = new RawPeer(PeerBehaviour.Error500);
+        await using var garbage = new RawPeer(PeerBehaviour.Garbage);
+        var down = FreePort.NextLoopbackUrl(); // nothing listens there
+        // The flapping node publishes under the proxy's URL; the proxy is up and down in 2-second phases.
+        await using var flappyReal = await HostileNode.CreateAsync("flappy", publicBaseUrl: flapProxy.Url);
+        flapProxy.Target = flappyReal.Url;
+        var phase = Stopwatch.StartNew();
+        flapProxy.Schedule = () => (phase.ElapsedMilliseconds / 2000) % 2 == 0 ? PeerBehaviour.Reset : PeerBehaviour.Serve;
+        var flappyListing = await flappyReal.PublishAsync(Orgs.Make("Sometimes reachable", city: "Tbilisi", country: "GE"));
+        var first = await honest.PublishAsync(Orgs.Make("Honest and steady"));
+
+        await using var indexer = new HostileIndexer(meili, new Dictionary<string, string?> { ["Indexer__RequestTimeout"] = "00:00:02" });
+        using var fakeRoot = AtlasKey.Generate();
+        await indexer.AddPeerAsync(down, fakeRoot.Kid);
+        await indexer.AddPeerAsync(slow.Url, fakeRoot.Kid);
+        await indexer.AddPeerAsync(failing.Url, fakeRoot.Kid);
+        await indexer.AddPeerAsync(garbage.Url, fakeRoot.Kid);
+        await indexer.AddPeerAsync(flapProxy.Url, flappyReal.RootKid);
+        await indexer.AddPeerAsync(honest.BaseUrl, honest.RootKid);
+        await indexer.StartAsync();
+        var watch = Stopwatch.StartNew();
+
+        await Poll.UntilAsync(async () => (await indexer.DocumentsAsync()).Any(d => HostileIndexer.ListingId(d) == first), "the honest listing in search", TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(200));
+        output.WriteLine($"honest listing in search after {watch.ElapsedMilliseconds} ms");
+        await Task.Delay(3000);
+        var second = await honest.PublishAsync(Orgs.Make("Published while the others misbehave"));
+        var sw = Stopwatch.StartNew();
+        await Poll.UntilAsync(async () => (await indexer.DocumentsAsync()).Any(d => HostileIndexer.ListingId(d) == second), "a new honest listing in search", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200));
+        output.WriteLine($"new honest listing in search {sw.ElapsedMilliseconds} ms after publishing (poll interval 1 s)");
+        try
+        {
+            await Poll.UntilAsync(async () => (await indexer.DocumentsAsync()).Any(d => HostileIndexer.ListingId(d) == flappyListing), "the flapping peer's listing in search", TimeSpan.FromSeconds(40), TimeSpan.FromMilliseconds(250));
+        }
+        catch (TimeoutException)
+        {
+            output.WriteLine(await indexer.StatusAsync());
+            output.WriteLine(indexer.Host!.Output.ToString());
+            throw;
+        }
+
+        output.WriteLine($"flapping peer converged after {watch.ElapsedMilliseconds} ms; {flapProxy.Requests} requests reached it");
+
+        var elapsed = watch.Elapsed;
+        await indexer.KillAsync();
+        var status = await indexer.StatusAsync();
+        output.WriteLine(status);
+        var blocks = PeerBlock().Matches(status).ToDictionary(m => m.Groups["url"].Value.TrimEnd('/'), m => m.Value);
+        string Block(Uri u) => blocks[u.ToString().TrimEnd('/')];
+        foreach (var bad in new[] { down, slow.Url, failing.Url, garbage.Url })
+        {
+            Assert.Matches(@"failures: [1-9]\d* \(backing off: next attempt in \d+ s\)", Block(bad));
+            Assert.DoesNotMatch(@"last error: -\s*$", Block(bad));
+        }
+
+        Assert.Matches(@"(?i)connection refused|refused", Block(down));
+        Assert.Matches(@"(?i)time|slow|did not", Block(slow.Url));
+        Assert.Matches("500", Block(failing.Url));
+        Assert.Contains("failures: 0", Block(honest.BaseUrl), StringComparison.Ordinal);
+        Assert.Contains("hidden: no", Block(honest.BaseUrl), StringComparison.Ordinal);
+
+        // Backoff with jitter: polled every second, a failing peer was asked far less often than once a second.
+        var polls = (int)elapsed.TotalSeconds;
+        output.WriteLine($"{polls} s: failing peer asked {failing.Requests}×, garbage {garbage.Requests}×, slow {slow.Requests}×");
+        Assert.InRange(failing.Requests, 1, Math.Max(4, polls / 4));
+        Assert.InRange(garbage.Requests, 1, Math.Max(4, polls / 4));
+        Assert.InRange(slow.Requests, 1, Math.Max(4, polls / 4));
+
+        var docs = await indexer.DocumentsAsync();
+        Assert.Equal(docs.Count, docs.Select(d => d.GetProperty("doc_id").GetString()).Distinct().Count());
+        Assert.Equal(new[] { first, second, flappyListing }.Order(), docs.Select(HostileIndexer.ListingId).Distinct().Order());
+    }
+
+    [GeneratedRegex(@"#\d+ \S+ (?<url>http://\S+)\n(?:  .*\n?)+")]
+    private static partial Regex PeerBlock();
+}
