@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Target 2 (and 6): full sync of TOTAL listings from PEERS nodes into an empty Meilisearch, against a direct
+# bulk load of the same documents (same settings, same batch size, each batch waited for like the indexer does).
+#   bench/indexer-sync.sh [TOTAL=10000] [PEERS=10]
+# Output: $RESULTS/indexer-sync-<TOTAL>-<PEERS>.json, raw logs in $RESULTS/indexer-sync-<TOTAL>-<PEERS>/
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$BENCH/federation.sh"
+TOTAL=${1:-10000}; PEERS=${2:-10}
+BATCH=${BATCH:-5000}   # Indexer:FlushBatchSize default
+build_dotnet
+[ -n "${SKIP_BUILD:-}" ] || dotnet build "$BENCH/Atlas.Bench" -c "$CONFIGURATION" -nologo -v q -clp:ErrorsOnly >/dev/null
+BENCH_DLL="$ROOT/artifacts/bin/Atlas.Bench/${CONFIGURATION,,}/Atlas.Bench.dll"
+MEILI=$(meili_bin)
+new_tmp
+RAW="$RESULTS/indexer-sync-$TOTAL-$PEERS"; rm -rf "$RAW"; mkdir -p "$RAW"
+
+federation_up "$TOTAL" "$PEERS"
+KEY=$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
+MPORT=$(free_port)
+start_meili "$BENCH_TMP/meili-a" "$MPORT" "$KEY"
+MURL="http://127.0.0.1:$MPORT"
+
+export Indexer__Database="$BENCH_TMP/indexer.db" Indexer__MeilisearchUrl="$MURL" Indexer__MeilisearchKey="$KEY"
+export Indexer__MaxNewOrganisationsPerNodePerDay=1000000 Indexer__FlushBatchSize="$BATCH"
+export Logging__LogLevel__Atlas=Information Logging__Console__FormatterName=simple Logging__Console__FormatterOptions__SingleLine=true
+for i in "${!NODE_URLS[@]}"; do
+  dotnet "$IDX_DLL" peers add "${NODE_URLS[$i]}" --root "$(root_kid "${NODE_URLS[$i]}")" >>"$RAW/peers.log"
+done
+
+# 1. Raw fetch: every change page of every node, as the indexer asks for them (1000 entries a page,
+#    MaxConcurrentPeers=4 at a time), saved for the verify harness. Node-side cost + transfer only.
+python3 - "$BENCH_TMP/pages" "${NODE_URLS[@]}" >"$RAW/fetch.json" <<'PY'
+import concurrent.futures, json, os, sys, time, urllib.request
+out, urls = sys.argv[1], sys.argv[2:]
+def fetch(base):
+    ks = urllib.request.urlopen(base + "/atlas/v1/keyset").read()
+    payload = json.loads(ks)["payload"]
+    import base64
+    p = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    d = os.path.join(out, p["iss"]); os.makedirs(d, exist_ok=True)
+    open(os.path.join(d, "keyset.json"), "wb").write(ks)
+    open(os.path.join(d, "root-kid.txt"), "w").write(p["roots"][0]["kid"])
+    t0 = time.monotonic(); after, n, size, entries = 0, 0, 0, 0
+    while after is not None:
+        b = urllib.request.urlopen(f"{base}/atlas/v1/changes?after={after}&limit=1000").read()
+        page = json.loads(b); n += 1; size += len(b); entries += len(page["entries"])
+        open(os.path.join(d, f"page-{n:05d}.json"), "wb").write(b)
+        after = page["next"]
+    return time.monotonic() - t0, n, size, entries
+t0 = time.monotonic()
+with concurrent.futures.ThreadPoolExecutor(4) as ex:
+    res = list(ex.map(fetch, urls))
+print(json.dumps({"wall_seconds": time.monotonic() - t0, "pages": sum(r[1] for r in res), "bytes": sum(r[2] for r in res),
+                  "entries": sum(r[3] for r in res), "per_node_seconds": [round(r[0], 3) for r in res]}))
+PY
+log "raw fetch: $(cat "$RAW/fetch.json")"
+
+# 2. CPU cost of parse + ES256 verify + head root on the same pages (single thread, best of 3).
+dotnet "$BENCH_DLL" verify "$BENCH_TMP/pages" --repeat 3 >"$RAW/verify.json"
+log "verify harness: $(cat "$RAW/verify.json")"
+
+# 3. The indexer: one full sync into the empty Meilisearch, then flush (what `sync --once` does).
+log "indexer sync --once: $TOTAL listings from $PEERS node(s)"
+/usr/bin/time -f '%e %M %U %S' -o "$RAW/indexer-time.txt" dotnet "$IDX_DLL" sync --once 2>&1 | python3 "$BENCH/tslines.py" >"$RAW/indexer.log"
+read -r IDX_WALL IDX_MAXRSS_KB IDX_USER IDX_SYS <"$RAW/indexer-time.txt"
+MEILI_RSS_A=$(hwm_mb "$MEILI_PID")
+log "indexer wall ${IDX_WALL}s"
+stats=$(curl -fsS -H "Authorization: Bearer $KEY" "$MURL/indexes/organisations/stats")
+DOCS=$(echo "$stats" | python3 -c 'import sys,json;print(json.load(sys.stdin)["numberOfDocuments"])')
+log "documents in index: $DOCS"
+
+# 3b. Rebuild from the indexer's own state (document build + load into a new index + swap; no fetch, no verify).
+/usr/bin/time -f '%e' -o "$RAW/reindex-time.txt" dotnet "$IDX_DLL" reindex 2>&1 | python3 "$BENCH/tslines.py" >"$RAW/reindex.log"
+REINDEX_WALL=$(cat "$RAW/reindex-time.txt")
+log "reindex wall ${REINDEX_WALL}s"
+
+# 4. Export the very documents and settings the indexer wrote.
+python3 - "$MURL" "$KEY" "$BENCH_TMP/docs.jsonl" "$BENCH_TMP/settings.json" <<'PY'
+import json, sys, urllib.request
+url, key, out, sout = sys.argv[1:]
+def get(p):
+    return json.load(urllib.request.urlopen(urllib.request.Request(url + p, headers={"Authorization": "Bearer " + key})))
+s = get("/indexes/organisations/settings")
+keep = ["searchableAttributes", "filterableAttributes", "sortableAttributes", "faceting", "pagination", "displayedAttributes",
+        "rankingRules", "stopWords", "synonyms", "distinctAttribute", "typoTolerance"]
+json.dump({k: s[k] for k in keep if k in s}, open(sout, "w"))
+with open(out, "w") as f:
+    offset = 0
+    while True:
+        page = get(f"/indexes/organisations/documents?limit=10000&offset={offset}")
+        for d in page["results"]:
+            f.write(json.dumps(d, ensure_ascii=False) + "\n")
+        offset += len(page["results"])
+        if not page["results"] or offset >= page["total"]:
+            break
+PY
+stop_pid "$MEILI_PID"
+
+# 5. Direct bulk load into a fresh, empty Meilisearch: same documents, same settings, batches of $BATCH,
+#    each batch waited for (the indexer's flush does the same), and a pipelined variant (all batches
+#    enqueued, then wait for the last) on a second fresh instance.
+MPORT=$(free_port)
+start_meili "$BENCH_TMP/meili-b" "$MPORT" "$KEY"
+python3 "$BENCH/meili-load.py" "http://127.0.0.1:$MPORT" "$KEY" "$BENCH_TMP/docs.jsonl" "$BENCH_TMP/settings.json" "$BATCH" wait >"$RAW/direct-wait.json"
+MEILI_RSS_B=$(hwm_mb "$MEILI_PID")
+stop_pid "$MEILI_PID"
+MPORT=$(free_port)
+start_meili "$BENCH_TMP/meili-c" "$MPORT" "$KEY"
+python3 "$BENCH/meili-load.py" "http://127.0.0.1:$MPORT" "$KEY" "$BENCH_TMP/docs.jsonl" "$BENCH_TMP/settings.json" "$BATCH" pipeline >"$RAW/direct-pipeline.json"
+stop_pid "$MEILI_PID"
+log "direct (wait per batch): $(cat "$RAW/direct-wait.json")"
+log "direct (pipelined): $(cat "$RAW/direct-pipeline.json")"
+
+python3 - "$RAW" "$RESULTS/indexer-sync-$TOTAL-$PEERS.json" <<PY
+import json, re, sys
+raw, outp = sys.argv[1], sys.argv[2]
+lines = open(f"{raw}/indexer.log").read().splitlines()
+t = lambda l: float(l.split()[0])
+synced = [t(l) for l in lines if "Synced http" in l]
+flushes = [(t(l), float(re.search(r"in (\d+) ms", l).group(1)) / 1000) for l in lines if "Flushed" in l]
+oks = [t(l) for l in lines if re.match(r"\s*[\d.]+ ok\t", l)]
+fails = [l for l in lines if "FAILED" in l]
+sync_end = max(oks) if oks else (max(synced) if synced else None)
+fetch = json.load(open(f"{raw}/fetch.json")); verify = json.load(open(f"{raw}/verify.json"))
+dw = json.load(open(f"{raw}/direct-wait.json")); dp = json.load(open(f"{raw}/direct-pipeline.json"))
+wall = float("$IDX_WALL")
+flush_total = sum(f[1] for f in flushes)
+v = verify["best_of_repeat_seconds"]
+out = {
+  "machine": json.loads('''$(machine_json)'''),
+  "total_listings": $TOTAL, "peers": $PEERS, "batch": $BATCH, "documents_in_index": $DOCS,
+  "federation_setup_seconds_cached": open("$FED_DIR/setup-seconds").read().strip(),
+  "indexer": {"wall_seconds": wall, "user_cpu_s": float("$IDX_USER"), "sys_cpu_s": float("$IDX_SYS"),
+              "max_rss_mb": round(int("$IDX_MAXRSS_KB") / 1024, 1),
+              "sync_phase_end_s": sync_end, "per_peer_synced_at_s": synced,
+              "flush_batches": len(flushes), "flush_total_s": round(flush_total, 3), "failed_peers": fails},
+  "phases_estimate_s": {
+      "startup_and_sync_until_all_peers_committed": sync_end,
+      "of_which_raw_fetch_wall_4_parallel": round(fetch["wall_seconds"], 3),
+      "of_which_parse_verify_root_cpu_single_thread": round(v["parse_pages"] + v["verify_listings"] + v["head_root"], 3),
+      "flush_to_meilisearch": round(flush_total, 3),
+      "other (process start, state writes, confusables, doc build, waits)": round(wall - flush_total - fetch["wall_seconds"] - (v["parse_pages"] + v["verify_listings"] + v["head_root"]), 3),
+  },
+  "reindex_wall_seconds": float("$REINDEX_WALL"),
+  "ratio_reindex_over_direct_wait": round(float("$REINDEX_WALL") / dw["seconds"], 3),
+  "raw_fetch": fetch, "verify_harness": verify,
+  "meilisearch_peak_rss_mb": {"indexer_run": float("$MEILI_RSS_A"), "direct_run": float("$MEILI_RSS_B")},
+  "direct_load_wait_per_batch": dw, "direct_load_pipelined": dp,
+  "ratio_indexer_over_direct_wait": round(wall / dw["seconds"], 3),
+  "ratio_indexer_over_direct_pipelined": round(wall / dp["seconds"], 3),
+  "ratio_flush_only_over_direct_wait": round(flush_total / dw["seconds"], 3),
+}
+json.dump(out, open(outp, "w"), indent=1)
+print(json.dumps({k: out[k] for k in ("total_listings", "peers", "documents_in_index", "phases_estimate_s", "ratio_indexer_over_direct_wait", "ratio_indexer_over_direct_pipelined")}, indent=1))
+PY
