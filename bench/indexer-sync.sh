@@ -94,6 +94,8 @@ with open(out, "w") as f:
         if not page["results"] or offset >= page["total"]:
             break
 PY
+cp "$BENCH_TMP/docs.jsonl" "$BENCH_TMP/settings.json" "$FED_DIR/"   # reused by bench/search.sh
+curl -fsS -H "Authorization: Bearer $KEY" "$MURL/tasks?limit=1000" >"$RAW/meili-tasks.json" || true
 stop_pid "$MEILI_PID"
 
 # 5. Direct bulk load into a fresh, empty Meilisearch: same documents, same settings, batches of $BATCH,
