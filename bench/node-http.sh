@@ -117,6 +117,19 @@ done
 echo "]" >>"$RAW/runs.json"
 RSS_AFTER=$(rss_mb "$NODE_PID"); HWM=$(hwm_mb "$NODE_PID")
 
+# Same node, same load, with the workstation GC (DOTNET_gcServer=0): how much of the RSS is GC policy.
+WKS="null"
+if [ "${GC_COMPARE:-1}" = 1 ]; then
+  stop_pid "$NODE_PID"
+  DOTNET_gcServer=0 node_serve "$BENCH_TMP/node" "$PORT"
+  wait_http "$BASE/.well-known/atlas-node"; sleep 2
+  W_IDLE=$(rss_mb "$NODE_PID")
+  wrk -t2 -c16 -d3s "$BASE$LISTING_PATH" >/dev/null
+  wl=$(run_wrk "node-wks-listing" "$BASE$LISTING_PATH"); xl=$(run_wrk "nginx-wks-listing" "http://127.0.0.1:$NGINX_PORT/listing")
+  wf=$(run_wrk "node-wks-feed" "$BASE$FEED_PATH"); xf=$(run_wrk "nginx-wks-feed" "http://127.0.0.1:$NGINX_PORT/changes")
+  WKS="{\"rss_idle_mb\":$W_IDLE,\"rss_after_load_mb\":$(rss_mb "$NODE_PID"),\"peak_hwm_mb\":$(hwm_mb "$NODE_PID"),\"listing\":{\"node\":$wl,\"nginx\":$xl},\"feed\":{\"node\":$wf,\"nginx\":$xf}}"
+fi
+
 python3 - "$RAW/runs.json" "$RESULTS/node-http-$N.json" <<PY
 import json, statistics, sys
 runs = json.load(open(sys.argv[1]))
@@ -146,6 +159,7 @@ out = {
   "wrk": {"threads": $THREADS, "connections": $CONNECTIONS, "duration_s": $DURATION, "rounds": $ROUNDS},
   "node_rss_mb": {"idle_after_start": $RSS_IDLE, "after_full_feed_read": $RSS_AFTER_FEED, "after_load": $RSS_AFTER, "peak_hwm": $HWM},
   "summary": summary, "runs": runs,
+  "workstation_gc": json.loads('''$WKS'''),
 }
 json.dump(out, open(sys.argv[2], "w"), indent=1)
 print(json.dumps({k: out[k] for k in ("listings", "listing_bytes", "feed_bytes", "node_rss_mb")}))
