@@ -20,7 +20,8 @@ IPORT=$(free_port)
 # Serve a copy of the cached federation: edits and takedowns must not leak into later benchmarks.
 federation_up "$TOTAL" "$PEERS" "" >/dev/null
 for p in "${NODE_PIDS[@]}"; do stop_pid "$p"; done
-cp -a "$FED_DIR" "$BENCH_TMP/fed"
+mkdir -p "$BENCH_TMP/fed"
+for f in "$FED_DIR"/*; do case "$(basename "$f")" in synced|docs.jsonl|settings.json) ;; *) cp -a "$f" "$BENCH_TMP/fed/" ;; esac; done
 i=0; NODE_URLS=(); NODE_DIRS=()
 while read -r id port; do
   i=$((i + 1)); n=""; [ "$i" = 1 ] && n="http://127.0.0.1:$IPORT"
@@ -29,14 +30,23 @@ while read -r id port; do
 done <"$BENCH_TMP/fed/nodes.txt"
 for u in "${NODE_URLS[@]}"; do wait_http "$u/.well-known/atlas-node" 180; done
 
-KEY=$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
 MPORT=$(free_port)
-start_meili "$BENCH_TMP/meili" "$MPORT" "$KEY"
+export Indexer__Database="$BENCH_TMP/indexer.db" Indexer__MaxNewOrganisationsPerNodePerDay=1000000 Indexer__PollInterval="00:00:$(printf %02d "$POLL")"
+if meili_from_cache "$FED_DIR" "$BENCH_TMP/meili" "$MPORT"; then
+  # Start from the state bench/indexer-sync.sh left (same nodes, same ports): no 100k re-sync needed.
+  cp "$FED_DIR/synced/indexer.db" "$BENCH_TMP/indexer.db"
+  FROM_CACHE=true
+else
+  KEY=$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
+  start_meili "$BENCH_TMP/meili" "$MPORT" "$KEY"
+  FROM_CACHE=false
+fi
 MURL="http://127.0.0.1:$MPORT"
-export Indexer__Database="$BENCH_TMP/indexer.db" Indexer__MeilisearchUrl="$MURL" Indexer__MeilisearchKey="$KEY"
-export Indexer__MaxNewOrganisationsPerNodePerDay=1000000 Indexer__PollInterval="00:00:$(printf %02d "$POLL")"
-for u in "${NODE_URLS[@]}"; do dotnet "$IDX_DLL" peers add "$u" --root "$(root_kid "$u")" >>"$RAW/peers.log"; done
-log "initial sync of $TOTAL listings"
+export Indexer__MeilisearchUrl="$MURL" Indexer__MeilisearchKey="$KEY"
+if [ "$FROM_CACHE" = false ]; then
+  for u in "${NODE_URLS[@]}"; do dotnet "$IDX_DLL" peers add "$u" --root "$(root_kid "$u")" >>"$RAW/peers.log"; done
+fi
+log "initial sync of $TOTAL listings (state from cache: $FROM_CACHE)"
 dotnet "$IDX_DLL" sync --once >"$RAW/initial-sync.log" 2>&1
 Logging__LogLevel__Atlas=Information dotnet "$IDX_DLL" run --urls "http://127.0.0.1:$IPORT" 2>&1 | python3 "$BENCH/tslines.py" >"$RAW/indexer.log" &
 track $!

@@ -106,3 +106,13 @@ print(json.dumps({
 }))
 PY
 }
+
+# meili_from_cache FED DIR PORT → starts Meilisearch on a copy of the state indexer-sync.sh left in FED/synced
+# (sets MEILI_PID, KEY); returns 1 when there is none.
+meili_from_cache() {
+  local fed=$1 dir=$2 port=$3
+  [ -f "$fed/synced/key" ] || return 1
+  mkdir -p "$dir"; cp -a "$fed/synced/data.ms" "$dir/"
+  KEY=$(cat "$fed/synced/key")
+  start_meili "$dir" "$port" "$KEY"
+}

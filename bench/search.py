@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Search latency through the map site's path, next to Meilisearch's direct figure.
 
-usage: search.py MEILI_URL MASTER_KEY SEARCH_KEY PROXY_URL|- [--n N]
+usage: search.py MEILI_URL MASTER_KEY SEARCH_KEY PROXY_URL|- [--n N] [--heavy-n M]
 Scenarios use the exact query bodies web/src/search.js builds (multi-search, search-only key):
   initial   base query, q = "" (all places, limit 10000, BASE_FIELDS, 4 facets): what the first page load asks
   text      base query + list query for q = "legal aid" (text + facets)
@@ -19,6 +19,8 @@ import http.client, json, statistics, sys, time, urllib.parse
 
 meili, master, skey, proxy = sys.argv[1:5]
 n = int(sys.argv[sys.argv.index("--n") + 1]) if "--n" in sys.argv else 200
+# initial and text return thousands of hits (up to 4 MB) and take ~1 s each: fewer samples for those
+heavy_n = int(sys.argv[sys.argv.index("--heavy-n") + 1]) if "--heavy-n" in sys.argv else 40
 IDX = "organisations"
 BASE = ['doc_id', 'listing_id', '_geo', 'name', 'city', 'country', 'focus', 'languages', 'online', 'has_alerts']
 LIST = ['doc_id', 'listing_id', 'name', 'description', 'focus', 'languages', 'city', 'country', 'cities', 'countries',
@@ -108,12 +110,13 @@ for name, queries in SCEN.items():
             one(p, queries)
     lat = {p: [] for p in paths}
     meta = {}
-    for i in range(n):
+    reps = heavy_n if name in ("initial", "text") else n
+    for i in range(reps):
         for p in (paths if i % 2 == 0 else list(reversed(paths))):
             dt, proc, size, hits = one(p, queries)
             lat[p].append(dt * 1000)
             meta.setdefault(p, []).append((proc, size, hits))
-    res = {}
+    res = {"samples_per_path": reps}
     for p in paths:
         xs = sorted(lat[p])
         pc = lambda q: round(xs[min(len(xs) - 1, int(round(q / 100 * (len(xs) - 1))))], 2)

@@ -22,10 +22,13 @@ grep '\[perf\]' "$RAW/perf-fixture.txt" >&2
 if [ "$TOTAL" != 0 ]; then
   FED="$BENCH_CACHE/fed-$TOTAL-$PEERS"
   [ -f "$FED/docs.jsonl" ] || die "$FED/docs.jsonl missing: run bench/indexer-sync.sh $TOTAL $PEERS first"
-  KEY=$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9'); MPORT=$(free_port)
-  start_meili "$BENCH_TMP/meili" "$MPORT" "$KEY"
+  MPORT=$(free_port)
+  if ! meili_from_cache "$FED" "$BENCH_TMP/meili" "$MPORT"; then
+    KEY=$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
+    start_meili "$BENCH_TMP/meili" "$MPORT" "$KEY"
+    python3 "$BENCH/meili-load.py" "http://127.0.0.1:$MPORT" "$KEY" "$FED/docs.jsonl" "$FED/settings.json" 5000 pipeline >/dev/null
+  fi
   MURL="http://127.0.0.1:$MPORT"
-  python3 "$BENCH/meili-load.py" "$MURL" "$KEY" "$FED/docs.jsonl" "$FED/settings.json" 5000 pipeline >/dev/null
   SKEY=$(curl -fsS -X POST -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' "$MURL/keys" \
     -d '{"actions":["search"],"indexes":["organisations"],"expiresAt":null}' | python3 -c 'import sys,json;print(json.load(sys.stdin)["key"])')
   # Does Meilisearch compress its answers? (the first query returns up to 10,000 places)
