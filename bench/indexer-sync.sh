@@ -77,7 +77,7 @@ echo "$KEY" >"$FED_DIR/synced/key"
 start_meili "$BENCH_TMP/meili-a" "$MPORT" "$KEY"
 
 # 3b. Rebuild from the indexer's own state (document build + load into a new index + swap; no fetch, no verify).
-REINDEX_WALL=null
+REINDEX_WALL=None
 if ((TOTAL <= ${REINDEX_MAX:-10000})); then
   /usr/bin/time -f '%e' -o "$RAW/reindex-time.txt" dotnet "$IDX_DLL" reindex 2>&1 | python3 "$BENCH/tslines.py" >"$RAW/reindex.log"
   REINDEX_WALL=$(cat "$RAW/reindex-time.txt")
@@ -123,45 +123,10 @@ stop_pid "$MEILI_PID"
 log "direct (wait per batch): $(cat "$RAW/direct-wait.json")"
 log "direct (pipelined): $(cat "$RAW/direct-pipeline.json")"
 
-python3 - "$RAW" "$RESULTS/indexer-sync-$TOTAL-$PEERS.json" <<PY
-import json, re, sys
-raw, outp = sys.argv[1], sys.argv[2]
-lines = open(f"{raw}/indexer.log").read().splitlines()
-t = lambda l: float(l.split()[0])
-synced = [t(l) for l in lines if "Synced http" in l]
-flushes = [(t(l), float(re.search(r"in (\d+) ms", l).group(1)) / 1000) for l in lines if "Flushed" in l]
-oks = [t(l) for l in lines if re.match(r"\s*[\d.]+ ok\t", l)]
-fails = [l for l in lines if "FAILED" in l]
-sync_end = max(oks) if oks else (max(synced) if synced else None)
-fetch = json.load(open(f"{raw}/fetch.json")); verify = json.load(open(f"{raw}/verify.json"))
-dw = json.load(open(f"{raw}/direct-wait.json")); dp = json.load(open(f"{raw}/direct-pipeline.json"))
-wall = float("$IDX_WALL")
-flush_total = sum(f[1] for f in flushes)
-v = verify["best_of_repeat_seconds"]
-out = {
-  "machine": json.loads('''$(machine_json)'''),
-  "total_listings": $TOTAL, "peers": $PEERS, "batch": $BATCH, "documents_in_index": $DOCS,
-  "federation_setup_seconds_cached": open("$FED_DIR/setup-seconds").read().strip(),
-  "indexer": {"wall_seconds": wall, "user_cpu_s": float("$IDX_USER"), "sys_cpu_s": float("$IDX_SYS"),
-              "max_rss_mb": round(int("$IDX_MAXRSS_KB") / 1024, 1),
-              "sync_phase_end_s": sync_end, "per_peer_synced_at_s": synced,
-              "flush_batches": len(flushes), "flush_total_s": round(flush_total, 3), "failed_peers": fails},
-  "phases_estimate_s": {
-      "startup_and_sync_until_all_peers_committed": sync_end,
-      "of_which_raw_fetch_wall_4_parallel": round(fetch["wall_seconds"], 3),
-      "of_which_parse_verify_root_cpu_single_thread": round(v["parse_pages"] + v["verify_listings"] + v["head_root"], 3),
-      "flush_to_meilisearch": round(flush_total, 3),
-      "other (process start, state writes, confusables, doc build, waits)": round(wall - flush_total - fetch["wall_seconds"] - (v["parse_pages"] + v["verify_listings"] + v["head_root"]), 3),
-  },
-  "reindex_wall_seconds": $REINDEX_WALL,
-  "ratio_reindex_over_direct_wait": round($REINDEX_WALL / dw["seconds"], 3) if $REINDEX_WALL else None,
-  "raw_fetch": fetch, "verify_harness": verify,
-  "meilisearch_peak_rss_mb": {"indexer_run": float("$MEILI_RSS_A"), "direct_run": float("$MEILI_RSS_B")},
-  "direct_load_wait_per_batch": dw, "direct_load_pipelined": dp,
-  "ratio_indexer_over_direct_wait": round(wall / dw["seconds"], 3),
-  "ratio_indexer_over_direct_pipelined": round(wall / dp["seconds"], 3),
-  "ratio_flush_only_over_direct_wait": round(flush_total / dw["seconds"], 3),
-}
-json.dump(out, open(outp, "w"), indent=1)
-print(json.dumps({k: out[k] for k in ("total_listings", "peers", "documents_in_index", "phases_estimate_s", "ratio_indexer_over_direct_wait", "ratio_indexer_over_direct_pipelined")}, indent=1))
-PY
+cat >"$RAW/meta.json" <<JSON
+{"machine": $(machine_json), "total": $TOTAL, "peers": $PEERS, "batch": $BATCH, "docs": $DOCS,
+ "setup_seconds": "$(cat "$FED_DIR/setup-seconds")", "idx_wall": $IDX_WALL, "idx_user": $IDX_USER, "idx_sys": $IDX_SYS,
+ "idx_maxrss_kb": $IDX_MAXRSS_KB, "meili_rss_a": $MEILI_RSS_A, "meili_rss_b": $MEILI_RSS_B,
+ "reindex_wall": $( [ "$REINDEX_WALL" = None ] && echo null || echo "$REINDEX_WALL")}
+JSON
+python3 "$BENCH/sync-summary.py" "$RAW" "$RESULTS/indexer-sync-$TOTAL-$PEERS.json"
