@@ -30,11 +30,11 @@ for j in load("node-http-*.json"):
 syncs = load("indexer-sync-*.json")
 if syncs:
     P("### Full sync into an empty Meilisearch\n")
-    P("| listings | nodes | indexer s | direct load s (wait/batch) | ratio | direct pipelined s | ratio | sync phase s | raw fetch s | parse+verify CPU s | flush s | flush/direct | reindex s | indexer max RSS MB | load1 |")
-    P("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    P("| listings | nodes | indexer s | direct load s (wait/batch) | ratio | direct pipelined s | ratio | sync phase s | raw fetch s | parse+verify CPU s | flush s | of which Meilisearch tasks s | flush/direct | reindex s | indexer max RSS MB | load1 |")
+    P("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for j in syncs:
         i, ph = j["indexer"], j["phases_estimate_s"]
-        P(f"| {j['total_listings']} | {j['peers']} | {i['wall_seconds']:.1f} | {j['direct_load_wait_per_batch']['seconds']:.1f} | **{j['ratio_indexer_over_direct_wait']:.2f}** | {j['direct_load_pipelined']['seconds']:.1f} | {j['ratio_indexer_over_direct_pipelined']:.2f} | {ph['startup_and_sync_until_all_peers_committed']} | {ph['of_which_raw_fetch_wall_4_parallel']} | {ph['of_which_parse_verify_root_cpu_single_thread']} | {ph['flush_to_meilisearch']} | {j['ratio_flush_only_over_direct_wait']:.2f} | {j.get('reindex_wall_seconds', '-')} | {i['max_rss_mb']} | {j['machine']['loadavg_at_start'][0]:.1f} |")
+        P(f"| {j['total_listings']} | {j['peers']} | {i['wall_seconds']:.1f} | {j['direct_load_wait_per_batch']['seconds']:.1f} | **{j['ratio_indexer_over_direct_wait']:.2f}** | {j['direct_load_pipelined']['seconds']:.1f} | {j['ratio_indexer_over_direct_pipelined']:.2f} | {ph['startup_and_sync_until_all_peers_committed']} | {ph['of_which_raw_fetch_wall_4_parallel']} | {ph['of_which_parse_verify_root_cpu_single_thread']} | {ph['flush_to_meilisearch']} | {ph.get('of_which_meilisearch_task_time', '-')} | {j['ratio_flush_only_over_direct_wait']:.2f} | {j.get('reindex_wall_seconds', '-')} | {i['max_rss_mb']} | {(j['machine'].get('loadavg_at_start') or [0])[0]:.1f} |")
     P("")
 
 for j in load("incremental-*.json"):

@@ -25,7 +25,11 @@ try:
         mm = re.match(r"PT(?:(\d+)M)?([\d.]+)S", s)
         return (int(mm.group(1) or 0) * 60 + float(mm.group(2))) if mm else 0.0
     tasks = json.load(open(f"{raw}/meili-tasks.json"))["results"]
-    first_index = [x for x in tasks if x["type"] == "documentAdditionOrUpdate" and x["indexUid"] == "organisations"]
+    # the sync's own tasks come before the reindex creates a second index (a swap renames task index uids)
+    tasks = sorted(tasks, key=lambda x: x["uid"])
+    creations = [x["uid"] for x in tasks if x["type"] == "indexCreation"]
+    cut = creations[1] if len(creations) > 1 else 1 << 62
+    first_index = [x for x in tasks if x["type"] == "documentAdditionOrUpdate" and x["uid"] < cut]
     meili_add = round(sum(dur(x["duration"]) for x in first_index), 3)
 except Exception:
     pass
