@@ -48,10 +48,11 @@ if [ "$FROM_CACHE" = false ]; then
 fi
 log "initial sync of $TOTAL listings (state from cache: $FROM_CACHE)"
 dotnet "$IDX_DLL" sync --once >"$RAW/initial-sync.log" 2>&1
-Logging__LogLevel__Atlas=Information dotnet "$IDX_DLL" run --urls "http://127.0.0.1:$IPORT" 2>&1 | python3 "$BENCH/tslines.py" >"$RAW/indexer.log" &
-track $!
+# Process substitution, so that $! is the indexer itself (a pipeline's $! is its last element, and stopping
+# only the log timestamper would leave the indexer running).
+Logging__LogLevel__Atlas=Information dotnet "$IDX_DLL" run --urls "http://127.0.0.1:$IPORT" > >(python3 "$BENCH/tslines.py" >"$RAW/indexer.log") 2>&1 &
+IDX_PID=$!; track "$IDX_PID"
 wait_http "http://127.0.0.1:$IPORT/health/ready" 60
-IDX_PID=$(pgrep -f "Atlas.Indexer.dll run --urls http://127.0.0.1:$IPORT" | head -1)
 sleep 3
 
 log "phase 1: $EDITS edits on ${NODE_URLS[0]} (push), rate ${EDIT_RATE}/s"
