@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Target 3: freshness on a running federation (a copy of the cached one, so the cache stays pristine).
+#   bench/incremental.sh [TOTAL=10000] [PEERS=10]
+# Node 1 pushes to the indexer (Node__NotifyUrls__0); node 2 does not (poll only).
+# Env: EDITS (100), EDIT_RATE (edits/s, 0 = back to back), TAKEDOWNS (20), POLL_TAKEDOWNS (10),
+#      POLL (indexer poll interval, s, default 30), PAUSE (s between phases so the push rate limit of
+#      120/min starts fresh, default 61)
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$BENCH/federation.sh"
+TOTAL=${1:-10000}; PEERS=${2:-10}
+EDITS=${EDITS:-100}; EDIT_RATE=${EDIT_RATE:-0}; TAKEDOWNS=${TAKEDOWNS:-20}; POLL_TAKEDOWNS=${POLL_TAKEDOWNS:-10}
+POLL=${POLL:-30}; PAUSE=${PAUSE:-61}
+((PEERS >= 2)) || die "needs at least 2 peers (one pushing, one poll-only)"
+build_dotnet
+MEILI=$(meili_bin)
+new_tmp
+RAW="$RESULTS/incremental-$TOTAL-$PEERS"; rm -rf "$RAW"; mkdir -p "$RAW"
+IPORT=$(free_port)
+
+# Serve a copy of the cached federation: edits and takedowns must not leak into later benchmarks.
+federation_up "$TOTAL" "$PEERS" "" >/dev/null
+for p in "${NODE_PIDS[@]}"; do stop_pid "$p"; done
+mkdir -p "$BENCH_TMP/fed"
+for f in "$FED_DIR"/*; do case "$(basename "$f")" in synced|docs.jsonl|settings.json) ;; *) cp -a "$f" "$BENCH_TMP/fed/" ;; esac; done
+i=0; NODE_URLS=(); NODE_DIRS=()
+while read -r id port; do
+  i=$((i + 1)); n=""; [ "$i" = 1 ] && n="http://127.0.0.1:$IPORT"
+  node_serve "$BENCH_TMP/fed/$id" "$port" "$n"
+  NODE_URLS+=("http://127.0.0.1:$port"); NODE_DIRS+=("$BENCH_TMP/fed/$id")
+done <"$BENCH_TMP/fed/nodes.txt"
+for u in "${NODE_URLS[@]}"; do wait_http "$u/.well-known/atlas-node" 180; done
+
+MPORT=$(free_port)
+export Indexer__Database="$BENCH_TMP/indexer.db" Indexer__MaxNewOrganisationsPerNodePerDay=1000000 Indexer__PollInterval="00:00:$(printf %02d "$POLL")"
+if meili_from_cache "$FED_DIR" "$BENCH_TMP/meili" "$MPORT"; then
+  # Start from the state bench/indexer-sync.sh left (same nodes, same ports): no 100k re-sync needed.
+  cp "$FED_DIR/synced/indexer.db" "$BENCH_TMP/indexer.db"
+  FROM_CACHE=true
+else
+  KEY=$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
+  start_meili "$BENCH_TMP/meili" "$MPORT" "$KEY"
+  FROM_CACHE=false
+fi
+MURL="http://127.0.0.1:$MPORT"
+export Indexer__MeilisearchUrl="$MURL" Indexer__MeilisearchKey="$KEY"
+if [ "$FROM_CACHE" = false ]; then
+  for u in "${NODE_URLS[@]}"; do dotnet "$IDX_DLL" peers add "$u" --root "$(root_kid "$u")" >>"$RAW/peers.log"; done
+fi
+log "initial sync of $TOTAL listings (state from cache: $FROM_CACHE)"
+dotnet "$IDX_DLL" sync --once >"$RAW/initial-sync.log" 2>&1
+# Process substitution, so that $! is the indexer itself (a pipeline's $! is its last element, and stopping
+# only the log timestamper would leave the indexer running).
+Logging__LogLevel__Atlas=Information dotnet "$IDX_DLL" run --urls "http://127.0.0.1:$IPORT" > >(python3 "$BENCH/tslines.py" >"$RAW/indexer.log") 2>&1 &
+IDX_PID=$!; track "$IDX_PID"
+wait_http "http://127.0.0.1:$IPORT/health/ready" 60
+sleep 3
+
+log "phase 1: $EDITS edits on ${NODE_URLS[0]} (push), rate ${EDIT_RATE}/s"
+python3 "$BENCH/incremental.py" edits "${NODE_URLS[0]}" "$(cat "${NODE_DIRS[0]}.token")" "$MURL" "$KEY" "$EDITS" --rate "$EDIT_RATE" --timeout $((POLL * 3 + 30)) >"$RAW/edits.json"
+log "edits: $(python3 -c 'import json,sys;d=json.load(open(sys.argv[1]));print({k:d[k] for k in ("completed","timed_out","latency_s","issue_seconds")})' "$RAW/edits.json")"
+sleep "$PAUSE"
+log "phase 2: $TAKEDOWNS takedowns on ${NODE_URLS[0]} (push), spread over $((TAKEDOWNS / 2)) s"
+python3 "$BENCH/incremental.py" takedowns "${NODE_URLS[0]}" "$(cat "${NODE_DIRS[0]}.token")" "$MURL" "$KEY" "$TAKEDOWNS" --spread $((TAKEDOWNS / 2)) --timeout $((POLL * 3 + 30)) >"$RAW/takedowns-push.json"
+log "takedowns with push: $(python3 -c 'import json,sys;d=json.load(open(sys.argv[1]));print({k:d[k] for k in ("completed","timed_out","latency_s")})' "$RAW/takedowns-push.json")"
+log "phase 3: $POLL_TAKEDOWNS takedowns on ${NODE_URLS[1]} (no push, poll every ${POLL}s), spread over $((POLL * 2)) s"
+python3 "$BENCH/incremental.py" takedowns "${NODE_URLS[1]}" "$(cat "${NODE_DIRS[1]}.token")" "$MURL" "$KEY" "$POLL_TAKEDOWNS" --spread $((POLL * 2)) --timeout $((POLL * 3 + 30)) >"$RAW/takedowns-poll.json"
+log "takedowns by poll: $(python3 -c 'import json,sys;d=json.load(open(sys.argv[1]));print({k:d[k] for k in ("completed","timed_out","latency_s")})' "$RAW/takedowns-poll.json")"
+curl -fsS -H "Authorization: Bearer $KEY" "$MURL/tasks?limit=1000" >"$RAW/meili-tasks.json" || true
+IDX_RSS=$( [ -n "$IDX_PID" ] && hwm_mb "$IDX_PID" || echo null)
+
+python3 - "$RAW" "$RESULTS/incremental-$TOTAL-$PEERS.json" <<PY
+import json, sys
+raw, outp = sys.argv[1:]
+out = {"machine": json.loads('''$(machine_json)'''), "total_listings": $TOTAL, "peers": $PEERS, "poll_interval_s": $POLL,
+       "flush_interval_s": 1, "indexer_peak_rss_mb": $IDX_RSS,
+       "pushes_in_log": sum(1 for l in open(f"{raw}/indexer.log") if "notify" in l.lower()),
+       "edits_push": json.load(open(f"{raw}/edits.json")),
+       "takedowns_push": json.load(open(f"{raw}/takedowns-push.json")),
+       "takedowns_poll_only": json.load(open(f"{raw}/takedowns-poll.json"))}
+for k in ("edits_push", "takedowns_push", "takedowns_poll_only"):
+    out[k].pop("latencies_s", None) if False else None
+json.dump(out, open(outp, "w"), indent=1)
+print(json.dumps({k: (v["latency_s"], v["completed"], v["timed_out"]) for k, v in out.items() if isinstance(v, dict) and "latency_s" in v}))
+PY

@@ -1,0 +1,118 @@
+# Shared helpers for the bench scripts (sourced). Every process a script starts is registered with
+# `track PID` and stopped by the EXIT/INT/TERM trap, also when the script fails.
+set -euo pipefail
+
+BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$BENCH/.." && pwd)"
+RESULTS="${RESULTS:-$BENCH/results}"
+CONFIGURATION="${CONFIGURATION:-Release}"
+API_DLL="$ROOT/artifacts/bin/Atlas.Api/${CONFIGURATION,,}/Atlas.Api.dll"
+IDX_DLL="$ROOT/artifacts/bin/Atlas.Indexer/${CONFIGURATION,,}/Atlas.Indexer.dll"
+mkdir -p "$RESULTS"
+
+log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+BENCH_PIDS=()
+track() { BENCH_PIDS+=("$1"); }
+stop_pid() { # stop one tracked process (TERM, then KILL after 5 s)
+  local p=$1
+  kill "$p" 2>/dev/null || return 0
+  for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.1; done
+  kill -9 "$p" 2>/dev/null || true
+}
+bench_cleanup() {
+  local rc=$?
+  trap - INT TERM EXIT
+  for p in "${BENCH_PIDS[@]:-}"; do [ -n "$p" ] && stop_pid "$p"; done
+  [ -n "${BENCH_TMP:-}" ] && [ -z "${KEEP_TMP:-}" ] && rm -rf "$BENCH_TMP"
+  exit $rc
+}
+trap bench_cleanup INT TERM EXIT
+
+new_tmp() { BENCH_TMP="$(mktemp -d "${TMPDIR:-/tmp}/atlas-bench.XXXXXX")"; }
+
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1]);s.close()'; }
+
+wait_http() { # url [seconds]
+  local url=$1 deadline=$((SECONDS + ${2:-120}))
+  until curl -fsS -o /dev/null "$url" 2>/dev/null; do
+    ((SECONDS < deadline)) || die "timed out waiting for $url"
+    sleep 0.2
+  done
+}
+
+rss_mb() { awk '/^VmRSS/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
+hwm_mb() { awk '/^VmHWM/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
+
+build_dotnet() {
+  if [ -z "${SKIP_BUILD:-}" ]; then
+    log "building api and indexer ($CONFIGURATION)"
+    dotnet build "$ROOT/api/Atlas.Api.csproj" -c "$CONFIGURATION" -nologo -v q -clp:ErrorsOnly >/dev/null
+    dotnet build "$ROOT/indexer/Atlas.Indexer.csproj" -c "$CONFIGURATION" -nologo -v q -clp:ErrorsOnly >/dev/null
+  fi
+  [ -f "$API_DLL" ] && [ -f "$IDX_DLL" ] || die "build output missing"
+}
+
+meili_bin() { echo "${MEILI_BIN:-$("$ROOT/deploy/local/meilisearch/install.sh" 2>/dev/null)}"; }
+
+# start_meili DIR PORT KEY → sets MEILI_PID
+start_meili() {
+  local dir=$1 port=$2 key=$3
+  mkdir -p "$dir"
+  "$MEILI" --http-addr "127.0.0.1:$port" --db-path "$dir/data.ms" --dump-dir "$dir/dumps" --master-key "$key" \
+    --no-analytics --env development >"$dir/meili.log" 2>&1 &
+  MEILI_PID=$!; track "$MEILI_PID"
+  wait_http "http://127.0.0.1:$port/health" 60
+}
+
+# node_init DIR ID PORT [ORGS.json]
+node_init() {
+  local dir=$1 id=$2 port=$3 orgs=${4:-}
+  dotnet "$API_DLL" init --data "$dir" --node-id "$id" --name "Bench $id" --base-url "http://127.0.0.1:$port" --region "Nowhere" >"$dir.init.log"
+  if [ -n "$orgs" ]; then dotnet "$API_DLL" import "$orgs" --data "$dir" >>"$dir.init.log"; fi
+  dotnet "$API_DLL" token create --data "$dir" --role admin --name bench >"$dir.token"
+}
+
+# node_serve DIR PORT [NOTIFY_URL] → sets NODE_PID
+node_serve() {
+  local dir=$1 port=$2 notify=${3:-}
+  if [ -n "$notify" ]; then
+    Node__NotifyUrls__0="$notify" dotnet "$API_DLL" serve --data "$dir" --urls "http://127.0.0.1:$port" >"$dir.log" 2>&1 &
+  else
+    dotnet "$API_DLL" serve --data "$dir" --urls "http://127.0.0.1:$port" >"$dir.log" 2>&1 &
+  fi
+  NODE_PID=$!; track "$NODE_PID"
+}
+
+root_kid() { # base url
+  curl -fsS "$1/atlas/v1/keyset" | python3 -c 'import sys,json,base64;p=json.load(sys.stdin)["payload"];print(json.loads(base64.urlsafe_b64decode(p+"="*(-len(p)%4)))["roots"][0]["kid"])'
+}
+
+machine_json() {
+  python3 - "$ROOT" <<'PY'
+import json, os, platform, subprocess, sys, datetime
+root = sys.argv[1]
+def sh(c):
+    try: return subprocess.check_output(c, shell=True, text=True, stderr=subprocess.DEVNULL).strip()
+    except Exception: return None
+print(json.dumps({
+  "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+  "commit": sh(f"git -C {root} rev-parse --short HEAD"),
+  "cpus": os.cpu_count(), "cpu_model": sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"),
+  "mem_total_mb": int(int(sh("awk '/MemTotal/ {print $2}' /proc/meminfo"))/1024),
+  "loadavg_at_start": os.getloadavg(), "kernel": platform.release(),
+  "dotnet": sh("dotnet --version"), "shared_machine": True,
+}))
+PY
+}
+
+# meili_from_cache FED DIR PORT → starts Meilisearch on a copy of the state indexer-sync.sh left in FED/synced
+# (sets MEILI_PID, KEY); returns 1 when there is none.
+meili_from_cache() {
+  local fed=$1 dir=$2 port=$3
+  [ -f "$fed/synced/key" ] || return 1
+  mkdir -p "$dir"; cp -a "$fed/synced/data.ms" "$dir/"
+  KEY=$(cat "$fed/synced/key")
+  start_meili "$dir" "$port" "$KEY"
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""Summarises one indexer-sync run from its raw folder (usage: sync-summary.py RAW_DIR OUT.json)."""
+import json, re, sys
+
+raw, outp = sys.argv[1], sys.argv[2]
+m = json.load(open(f"{raw}/meta.json"))
+lines = open(f"{raw}/indexer.log").read().splitlines()
+t = lambda l: float(l.split()[0])
+synced = [t(l) for l in lines if "Synced http" in l]
+flushes = [(t(l), float(re.search(r"in (\d+) ms", l).group(1)) / 1000) for l in lines if "Flushed" in l]
+oks = [t(l) for l in lines if re.match(r"\s*[\d.]+ ok\t", l)]
+fails = [l for l in lines if "FAILED" in l]
+sync_end = max(oks) if oks else (max(synced) if synced else None)
+fetch = json.load(open(f"{raw}/fetch.json")); verify = json.load(open(f"{raw}/verify.json"))
+dw = json.load(open(f"{raw}/direct-wait.json")); dp = json.load(open(f"{raw}/direct-pipeline.json"))
+wall = float(m["idx_wall"])
+flush_total = sum(f[1] for f in flushes)
+v = verify["best_of_repeat_seconds"]
+cpu = v["parse_pages"] + v["verify_listings"] + v["head_root"]
+# Meilisearch's own task durations for the indexer's document additions (from /tasks)
+meili_add = None
+try:
+    import datetime
+    def dur(s):
+        mm = re.match(r"PT(?:(\d+)M)?([\d.]+)S", s)
+        return (int(mm.group(1) or 0) * 60 + float(mm.group(2))) if mm else 0.0
+    tasks = json.load(open(f"{raw}/meili-tasks.json"))["results"]
+    # the sync's own tasks come before the reindex creates a second index (a swap renames task index uids)
+    tasks = sorted(tasks, key=lambda x: x["uid"])
+    creations = [x["uid"] for x in tasks if x["type"] == "indexCreation"]
+    cut = creations[1] if len(creations) > 1 else 1 << 62
+    first_index = [x for x in tasks if x["type"] == "documentAdditionOrUpdate" and x["uid"] < cut]
+    meili_add = round(sum(dur(x["duration"]) for x in first_index), 3)
+except Exception:
+    pass
+reindex = m.get("reindex_wall")
+out = {
+    "machine": m["machine"], "total_listings": m["total"], "peers": m["peers"], "batch": m["batch"],
+    "documents_in_index": m["docs"], "federation_setup_seconds_cached": m["setup_seconds"],
+    "indexer": {"wall_seconds": wall, "user_cpu_s": m["idx_user"], "sys_cpu_s": m["idx_sys"],
+                "max_rss_mb": round(m["idx_maxrss_kb"] / 1024, 1), "sync_phase_end_s": sync_end,
+                "per_peer_synced_at_s": synced, "flush_batches": len(flushes), "flush_total_s": round(flush_total, 3),
+                "failed_peers": fails},
+    "phases_estimate_s": {
+        "startup_and_sync_until_all_peers_committed": sync_end,
+        "of_which_raw_fetch_wall_4_parallel": round(fetch["wall_seconds"], 3),
+        "of_which_parse_verify_root_cpu_single_thread": round(cpu, 3),
+        "of_which_rest_state_checks_sqlite_commit": round(sync_end - fetch["wall_seconds"] - cpu, 3) if sync_end else None,
+        "flush_to_meilisearch": round(flush_total, 3),
+        "of_which_meilisearch_task_time": meili_add,
+    },
+    "raw_fetch": fetch, "verify_harness": verify,
+    "meilisearch_peak_rss_mb": {"indexer_run": m.get("meili_rss_a"), "direct_run": m.get("meili_rss_b")},
+    "direct_load_wait_per_batch": dw, "direct_load_pipelined": dp,
+    "ratio_indexer_over_direct_wait": round(wall / dw["seconds"], 3),
+    "ratio_indexer_over_direct_pipelined": round(wall / dp["seconds"], 3),
+    "ratio_flush_only_over_direct_wait": round(flush_total / dw["seconds"], 3),
+    "reindex_wall_seconds": reindex,
+    "ratio_reindex_over_direct_wait": round(reindex / dw["seconds"], 3) if reindex else None,
+}
+json.dump(out, open(outp, "w"), indent=1)
+print(json.dumps({k: out[k] for k in ("total_listings", "peers", "documents_in_index", "phases_estimate_s",
+                                      "ratio_indexer_over_direct_wait", "ratio_indexer_over_direct_pipelined")}, indent=1))
