@@ -141,6 +141,13 @@ public sealed class StateStore(Database db, TimeProvider time)
             new { peerId, error, now = Now, nextAttempt });
     }
 
+    /// <summary>Marks a pass as started: the next regular attempt is one poll away unless a push (ScheduleNow) comes.</summary>
+    public void ClaimAttempt(long peerId, long nextAttempt)
+    {
+        using var c = db.Open();
+        c.Execute("UPDATE peers SET next_attempt = @nextAttempt WHERE id = @peerId", new { peerId, nextAttempt });
+    }
+
     public void ScheduleNow(long peerId)
     {
         using var c = db.Open();
@@ -241,7 +248,9 @@ public sealed class StateStore(Database db, TimeProvider time)
             """
             UPDATE peers SET node_id = @NodeId, node_name = @NodeName, head_jws = @HeadJws, head_feed_seq = @HeadFeedSeq, head_root = @HeadRoot,
                 head_iat = @HeadIat, head_exp = @HeadExp, cursor = @Cursor, hidden_reason = @HiddenReason, last_success = @LastSuccess,
-                last_attempt = @LastAttempt, last_error = NULL, failures = 0, next_attempt = @NextAttempt
+                last_attempt = @LastAttempt, last_error = NULL, failures = 0,
+                -- 0 = a push arrived during this pass (ScheduleNow): keep it, so the push is served by another pass.
+                next_attempt = CASE WHEN next_attempt = 0 THEN 0 ELSE @NextAttempt END
             WHERE id = @Id
             """, p, tx);
         Enqueue(c, tx, pass.Enqueue);
