@@ -34,6 +34,7 @@ public static class NodeServices
         services.AddSingleton<Publisher>();
         services.AddSingleton<HeadService>();
         services.AddSingleton<PublishedOrganisations>();
+        services.AddSingleton<ChangePageCache>();
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<NodeOptions>>((forwarded, node) =>
         {
             // With no known proxy at all the middleware would believe everyone: then it must do nothing.

@@ -66,7 +66,7 @@ public static class FederationApi
 
     public static ContentHttpResult Head(HeadService head) => TypedResults.Content(head.Current().Jws, Jose);
 
-    public static Results<ContentHttpResult, ProblemHttpResult> Changes(NodeStore store, long? after, int? limit, long? until)
+    public static Results<ContentHttpResult, ProblemHttpResult> Changes(NodeStore store, ChangePageCache cache, long? after, int? limit, long? until)
     {
         var from = after ?? 0;
         var take = limit ?? 500;
@@ -85,17 +85,21 @@ public static class FederationApi
             return TypedResults.Problem(statusCode: 400, title: "Bad change-feed query",
                 detail: $"until must lie in 0..{max} (the current feed_seq).");
         }
-        // The latest version of each listing as of `until`, exactly: no later version with feed_seq ≤ until.
-        var rows = conn.Query<(long FeedSeq, string Id, long Seq, string Jws)>("""
-            SELECT v.feed_seq, v.id, v.seq, v.jws FROM listing_versions v
-            WHERE v.feed_seq > @from AND v.feed_seq <= @to
-              AND NOT EXISTS (SELECT 1 FROM listing_versions w WHERE w.id = v.id AND w.feed_seq > v.feed_seq AND w.feed_seq <= @to)
-            ORDER BY v.feed_seq
-            LIMIT @limit
-            """, new { from, to, limit = take + 1 }, tx).ToList();
-        var more = rows.Count > take;
-        var page = rows.Take(take).Select(r => new ChangeEntry(r.FeedSeq, r.Id, r.Seq, r.Jws)).ToList();
-        return Protocol(new ChangePage(node.NodeId, to, page, more ? page[^1].FeedSeq : null), ProtocolJsonContext.Default.ChangePage);
+        var json = cache.GetOrAdd((from, to, take), () =>
+        {
+            // The latest version of each listing as of `until`, exactly: no later version with feed_seq ≤ until.
+            var rows = conn.Query<(long FeedSeq, string Id, long Seq, string Jws)>("""
+                SELECT v.feed_seq, v.id, v.seq, v.jws FROM listing_versions v
+                WHERE v.feed_seq > @from AND v.feed_seq <= @to
+                  AND NOT EXISTS (SELECT 1 FROM listing_versions w WHERE w.id = v.id AND w.feed_seq > v.feed_seq AND w.feed_seq <= @to)
+                ORDER BY v.feed_seq
+                LIMIT @limit
+                """, new { from, to, limit = take + 1 }, tx).ToList();
+            var more = rows.Count > take;
+            var page = rows.Take(take).Select(r => new ChangeEntry(r.FeedSeq, r.Id, r.Seq, r.Jws)).ToList();
+            return JsonSerializer.Serialize(new ChangePage(node.NodeId, to, page, more ? page[^1].FeedSeq : null), ProtocolJsonContext.Default.ChangePage);
+        });
+        return TypedResults.Content(json, "application/json", System.Text.Encoding.UTF8);
     }
 
     public static Results<ContentHttpResult, ProblemHttpResult> Listing(string id, NodeStore store)

@@ -83,6 +83,24 @@ public sealed class FederationTests(TestNode node) : IClassFixture<TestNode>
         Assert.DoesNotContain((await node.GetStringAsync("/api/organisations?q=To%20Withdraw")), "To Withdraw");
     }
 
+    /// <summary>Pages are cached by (after, until, limit): a page up to a feed position stays byte-identical while the
+    /// feed grows, and the open-ended page still shows the newest version.</summary>
+    [Fact]
+    public async Task A_page_up_to_a_feed_position_never_changes_and_the_open_page_follows_new_versions()
+    {
+        var id = await node.SubmitAndApproveAsync(Samples.Org("Cached Page Entry"));
+        var until = (await node.ChangesAsync()).Until;
+        var fixedPage = await node.GetStringAsync($"/atlas/v1/changes?until={until}");
+        Assert.Equal(fixedPage, await node.GetStringAsync($"/atlas/v1/changes?until={until}"));
+
+        await node.JsonAsync(HttpMethod.Put, $"/api/admin/organisations/{id}", node.EditorToken, Samples.Org("Cached Page Entry Edited"));
+        Assert.Equal(fixedPage, await node.GetStringAsync($"/atlas/v1/changes?until={until}"));
+        var open = await node.ChangesAsync();
+        Assert.True(open.Until > until);
+        Assert.Contains(open.Entries, e => e.Id == id && e.Seq == 2);
+        Assert.DoesNotContain(open.Entries, e => e.Id == id && e.Seq == 1);
+    }
+
     [Fact]
     public async Task Emergency_takedown_is_published_at_once_and_audited()
     {
