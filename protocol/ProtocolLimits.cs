@@ -15,5 +15,9 @@ public static class ProtocolLimits
     public const long MaxSeq = int.MaxValue;
     /// <summary>A seq may run ahead of the last one seen by at most this much.</summary>
     public const long MaxSeqStep = 100_000;
+    /// <summary>A head's <c>iat</c> may be at most this far ahead of the verifier's clock (clock drift).</summary>
+    public static readonly TimeSpan MaxHeadClockSkew = TimeSpan.FromMinutes(10);
+    /// <summary>A head may claim validity (<c>exp − iat</c>) of at most 7 days: a node cannot opt out of freeze detection.</summary>
+    public static readonly TimeSpan MaxHeadLifetime = TimeSpan.FromDays(7);
     public const string ProtocolVersion = "atlas/1";
 }

@@ -60,6 +60,16 @@ public static class SignedObjects
         {
             throw new ProtocolException(ProtocolError.Expired, $"Feed head of '{payload.Iss}' expired at {DateTimeOffset.FromUnixTimeSeconds(payload.Exp):u}.");
         }
+        if (payload.Iat > now.Add(ProtocolLimits.MaxHeadClockSkew).ToUnixTimeSeconds())
+        {
+            throw new ProtocolException(ProtocolError.Invalid,
+                $"Feed head of '{payload.Iss}' is dated {DateTimeOffset.FromUnixTimeSeconds(payload.Iat):u}, in the future: the node's clock is ahead by more than {ProtocolLimits.MaxHeadClockSkew.TotalMinutes} minutes.");
+        }
+        if (payload.Exp - payload.Iat > (long)ProtocolLimits.MaxHeadLifetime.TotalSeconds)
+        {
+            throw new ProtocolException(ProtocolError.Invalid,
+                $"Feed head of '{payload.Iss}' claims to be valid for more than {ProtocolLimits.MaxHeadLifetime.TotalDays} days (exp − iat); freeze detection needs short-lived heads.");
+        }
         if (payload.KeysetVersion != keyset.Version)
         {
             throw new ProtocolException(ProtocolError.Invalid, $"Feed head names keyset version {payload.KeysetVersion}; trusted is {keyset.Version}.");

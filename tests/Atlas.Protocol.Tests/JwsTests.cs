@@ -60,6 +60,23 @@ public class JwsTests
         Assert.Equal(SignedObjects.HashOf(jws), verified.Hash);
     }
 
+    [Fact]
+    public void Head_from_the_future_or_claiming_a_long_life_is_rejected()
+    {
+        using var node = new TestNodeKeys();
+        var head = node.Head(3, []);
+        // Seen by a verifier whose clock is an hour behind the node's: dated in the future.
+        var future = Assert.Throws<ProtocolException>(() => SignedObjects.VerifyHead(head, node.TrustedKeyset(), DateTimeOffset.UtcNow.AddHours(-1)));
+        Assert.Equal(ProtocolError.Invalid, future.Error);
+        Assert.Contains("in the future", future.Message);
+        // Five minutes of drift are tolerated.
+        SignedObjects.VerifyHead(head, node.TrustedKeyset(), DateTimeOffset.UtcNow.AddMinutes(-5));
+
+        var longLived = node.Head(3, [], exp: TestNodeKeys.Now + (8 * 86_400));
+        Assert.Contains("more than 7 days", Assert.Throws<ProtocolException>(() => SignedObjects.VerifyHead(longLived, node.TrustedKeyset(), DateTimeOffset.UtcNow)).Message);
+        SignedObjects.VerifyHead(node.Head(3, [], exp: TestNodeKeys.Now + (7 * 86_400)), node.TrustedKeyset(), DateTimeOffset.UtcNow);
+    }
+
     [Theory]
     [InlineData("{\"alg\":\"none\",\"typ\":\"atlas-listing\",\"kid\":\"K\"}", ProtocolError.BadHeader)]
     [InlineData("{\"alg\":\"HS256\",\"typ\":\"atlas-listing\",\"kid\":\"K\"}", ProtocolError.BadHeader)]

@@ -70,7 +70,7 @@ public class TestVectorTests
         var v2 = SignedObjects.SignListing(new ListingPayload("example", Id, 2, SignedObjects.HashOf(v1), Iat + 10, ListingStatus.Active, org with { Languages = ["ru", "ka", "en", "uk"] }), signing);
         var v3 = SignedObjects.SignListing(new ListingPayload("example", Id, 3, SignedObjects.HashOf(v2), Iat + 20, ListingStatus.Tombstone, null), signing);
         var rootHash = HeadRoot.Compute([(Id, 3, SignedObjects.HashOf(v3))]);
-        var head = SignedObjects.SignHead(new HeadPayload("example", 3, Iat + 20, FarFuture, 1, 1, rootHash), signing);
+        var head = SignedObjects.SignHead(new HeadPayload("example", 3, Iat + 20, Iat + 20 + 86_400, 1, 1, rootHash), signing);
 
         var p1 = v1.Split('.');
         var tamperedPayload = Encoding.UTF8.GetString(Base64Url.Decode(p1[1])).Replace("help@example.org", "trap@example.net");

@@ -33,7 +33,13 @@ public sealed partial class PeerFaultTests(ITestOutputHelper output)
         var flappyListing = await flappyReal.PublishAsync(Orgs.Make("Sometimes reachable", city: "Tbilisi", country: "GE"));
         var first = await honest.PublishAsync(Orgs.Make("Honest and steady"));
 
-        await using var indexer = new HostileIndexer(meili, new Dictionary<string, string?> { ["Indexer__RequestTimeout"] = "00:00:02" });
+        await using var indexer = new HostileIndexer(meili, new Dictionary<string, string?>
+        {
+            ["Indexer__RequestTimeout"] = "00:00:02",
+            // Backoff doubles from 10 s; capped here so a flapping peer that happens to fail a few passes in a row on a
+            // loaded machine is retried within the test's bound (the production cap is 30 min).
+            ["Indexer__MaxBackoff"] = "00:00:08",
+        });
         using var fakeRoot = AtlasKey.Generate();
         await indexer.AddPeerAsync(down, fakeRoot.Kid);
         await indexer.AddPeerAsync(slow.Url, fakeRoot.Kid);
