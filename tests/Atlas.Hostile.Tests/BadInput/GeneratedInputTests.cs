@@ -1,8 +1,6 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Atlas.Hostile.Tests.Infrastructure;
-using Atlas.TestKit;
 using FsCheck;
 using FsCheck.Fluent;
 

@@ -1,13 +1,9 @@
 using System.Text.Json;
 using System.Web;
-using Atlas.Hostile.Tests.Infrastructure;
 using Atlas.Protocol;
 using Atlas.Protocol.Json;
 using Atlas.Protocol.Model;
 using Atlas.Protocol.Verification;
-using Atlas.TestKit;
-using Atlas.TestKit.Meilisearch;
-using Xunit.Abstractions;
 
 namespace Atlas.Hostile.Tests.Faults;
 

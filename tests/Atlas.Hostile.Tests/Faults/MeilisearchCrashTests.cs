@@ -1,10 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using Atlas.Hostile.Tests.Infrastructure;
 using Atlas.Protocol.Model;
-using Atlas.TestKit;
-using Atlas.TestKit.Meilisearch;
-using Xunit.Abstractions;
 
 namespace Atlas.Hostile.Tests.Faults;
 

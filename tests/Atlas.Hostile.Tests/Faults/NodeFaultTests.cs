@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
-using Atlas.Hostile.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
-using Xunit.Abstractions;
 
 namespace Atlas.Hostile.Tests.Faults;
 

@@ -1,10 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
-using Atlas.Hostile.Tests.Infrastructure;
 using Atlas.Protocol.Signing;
-using Atlas.TestKit;
-using Atlas.TestKit.Meilisearch;
-using Xunit.Abstractions;
 
 namespace Atlas.Hostile.Tests.Faults;
 

@@ -1,8 +1,4 @@
 using System.Text.Json;
-using Atlas.Hostile.Tests.Infrastructure;
-using Atlas.TestKit;
-using Atlas.TestKit.Meilisearch;
-using Xunit.Abstractions;
 
 namespace Atlas.Hostile.Tests.Federation;
 

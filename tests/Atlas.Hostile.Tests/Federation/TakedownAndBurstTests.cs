@@ -1,9 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using Atlas.Hostile.Tests.Infrastructure;
-using Atlas.TestKit;
-using Atlas.TestKit.Meilisearch;
-using Xunit.Abstractions;
 
 namespace Atlas.Hostile.Tests.Federation;
 

@@ -1,7 +1,5 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
-using Atlas.TestKit;
-using Atlas.TestKit.Meilisearch;
 using Atlas.TestKit.Processes;
 
 namespace Atlas.Hostile.Tests.Infrastructure;

@@ -2,8 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using Atlas.Hostile.Tests.Infrastructure;
-using Xunit.Abstractions;
 
 namespace Atlas.Hostile.Tests.Load;
 

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Atlas.Hostile.Tests.Infrastructure;
 
 namespace Atlas.Hostile.Tests.Security;
 
