@@ -85,7 +85,7 @@ public static class FederationApi
             return TypedResults.Problem(statusCode: 400, title: "Bad change-feed query",
                 detail: $"until must lie in 0..{max} (the current feed_seq).");
         }
-        var json = cache.GetOrAdd((from, to, take), () =>
+        string Build()
         {
             // The latest version of each listing as of `until`, exactly: no later version with feed_seq ≤ until.
             var rows = conn.Query<(long FeedSeq, string Id, long Seq, string Jws)>("""
@@ -98,7 +98,8 @@ public static class FederationApi
             var more = rows.Count > take;
             var page = rows.Take(take).Select(r => new ChangeEntry(r.FeedSeq, r.Id, r.Seq, r.Jws)).ToList();
             return JsonSerializer.Serialize(new ChangePage(node.NodeId, to, page, more ? page[^1].FeedSeq : null), ProtocolJsonContext.Default.ChangePage);
-        });
+        }
+        var json = until is null ? Build() : cache.GetOrAdd((from, to, take), Build);
         return TypedResults.Content(json, "application/json", System.Text.Encoding.UTF8);
     }
 
