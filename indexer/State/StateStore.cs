@@ -232,7 +232,7 @@ public sealed class StateStore(Database db, TimeProvider time)
         }
         foreach (var (kind, listingId) in pass.Resolve)
         {
-            if (c.Execute("UPDATE alerts SET resolved_at = @now WHERE kind = @kind AND listing_id = @listingId AND resolved_at IS NULL", new { kind, listingId, now = Now }, tx) > 0)
+            if (ResolveAlert(c, tx, kind, listingId) > 0)
             {
                 pass.Enqueue.Add(listingId);
             }
@@ -303,11 +303,15 @@ public sealed class StateStore(Database db, TimeProvider time)
             pass.Enqueue.Add(target);
         }
         pass.Enqueue.Add(row.Id);
-        c.Execute("UPDATE alerts SET resolved_at = @now WHERE kind = @kind AND listing_id = @id AND resolved_at IS NULL",
-            new { now = Now, kind = AlertKinds.ContactChanged, id = row.Id }, tx);
+        ResolveAlert(c, tx, AlertKinds.ContactChanged, row.Id);
         Enqueue(c, tx, pass.Enqueue);
         tx.Commit();
     }
+
+    /// <summary>Resolves the open alert of this kind on this listing; returns how many were open (0 or 1).</summary>
+    private int ResolveAlert(SqliteConnection c, SqliteTransaction tx, string kind, string listingId) =>
+        c.Execute("UPDATE alerts SET resolved_at = @now WHERE kind = @kind AND listing_id = @listingId AND resolved_at IS NULL",
+            new { kind, listingId, now = Now }, tx);
 
     // ---- alerts and evidence -------------------------------------------------------------------------
 
@@ -512,8 +516,7 @@ public sealed class StateStore(Database db, TimeProvider time)
                 new { row.State, row.Node, row.Id, ms = NowMs }, tx);
             pass.UnionWith(WriteDerived(c, tx, row));
             pass.Add(row.Id);
-            c.Execute("UPDATE alerts SET resolved_at = @now WHERE kind = @kind AND listing_id = @id AND resolved_at IS NULL",
-                new { now = Now, kind = AlertKinds.NewNodeBurst, id = row.Id }, tx);
+            ResolveAlert(c, tx, AlertKinds.NewNodeBurst, row.Id);
             released = "quarantine";
         }
         else if (row?.HeldUntil is not null)
@@ -535,8 +538,7 @@ public sealed class StateStore(Database db, TimeProvider time)
             new { row.Node, row.Id, ms = NowMs }, tx);
         pass.UnionWith(WriteDerived(c, tx, row));
         pass.Add(row.Id);
-        c.Execute("UPDATE alerts SET resolved_at = @now WHERE kind = @kind AND listing_id = @id AND resolved_at IS NULL",
-            new { now = Now, kind = AlertKinds.ContactChanged, id = row.Id }, tx);
+        ResolveAlert(c, tx, AlertKinds.ContactChanged, row.Id);
     }
 
     /// <summary>Listings past review_by leave search (state is kept; a re-confirmed version brings them back).</summary>
