@@ -116,3 +116,25 @@ meili_from_cache() {
   KEY=$(cat "$fed/synced/key")
   start_meili "$dir" "$port" "$KEY"
 }
+
+# Starts nginx on 127.0.0.1 with the bench's common settings (no access log, temp paths under BENCH_TMP) and the
+# given lines inside http { } (server blocks, upstreams); sets NGINX_PID, tracked for the exit trap. Call it
+# directly, not in $(...): a subshell would hold the pipe open and lose the tracking.
+start_nginx() { # http-block-lines
+  mkdir -p "$BENCH_TMP/nginx"; chmod a+rx "$BENCH_TMP"   # nginx workers run as an unprivileged user
+  cat >"$BENCH_TMP/nginx/nginx.conf" <<NGX
+daemon off;
+worker_processes auto;
+pid $BENCH_TMP/nginx/nginx.pid;
+error_log $BENCH_TMP/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $BENCH_TMP/nginx/body; proxy_temp_path $BENCH_TMP/nginx/proxy;
+  fastcgi_temp_path $BENCH_TMP/nginx/fcgi; uwsgi_temp_path $BENCH_TMP/nginx/uwsgi; scgi_temp_path $BENCH_TMP/nginx/scgi;
+$1
+}
+NGX
+  nginx -p "$BENCH_TMP/nginx" -e "$BENCH_TMP/nginx/error.log" -c "$BENCH_TMP/nginx/nginx.conf" &
+  NGINX_PID=$!; track "$NGINX_PID"
+}

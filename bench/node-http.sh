@@ -63,29 +63,14 @@ curl -sS -D "$RAW/node-feed-headers.txt" -o /dev/null "$BASE$FEED_PATH"
 log "listing $LISTING_BYTES B ($LISTING_PATH), change page $FEED_BYTES_REAL B ($FEED_PATH)"
 
 NGINX_PORT=$(free_port)
-mkdir -p "$BENCH_TMP/nginx"
 chmod a+rx "$BENCH_TMP" "$BENCH_TMP/www"; chmod a+r "$BENCH_TMP/www"/*   # nginx workers run as an unprivileged user
-cat >"$BENCH_TMP/nginx/nginx.conf" <<NGX
-daemon off;
-worker_processes auto;
-pid $BENCH_TMP/nginx/nginx.pid;
-error_log $BENCH_TMP/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  sendfile on; tcp_nopush on; keepalive_requests 1000000; keepalive_timeout 65;
-  client_body_temp_path $BENCH_TMP/nginx/body; proxy_temp_path $BENCH_TMP/nginx/proxy;
-  fastcgi_temp_path $BENCH_TMP/nginx/fcgi; uwsgi_temp_path $BENCH_TMP/nginx/uwsgi; scgi_temp_path $BENCH_TMP/nginx/scgi;
+start_nginx "  sendfile on; tcp_nopush on; keepalive_requests 1000000; keepalive_timeout 65;
   server {
     listen 127.0.0.1:$NGINX_PORT;
     root $BENCH_TMP/www;
     location = /listing { default_type application/jose; try_files /listing.jose =404; }
     location = /changes { default_type application/json; try_files /changes.json =404; }
-  }
-}
-NGX
-nginx -p "$BENCH_TMP/nginx" -e "$BENCH_TMP/nginx/error.log" -c "$BENCH_TMP/nginx/nginx.conf" &
-NGINX_PID=$!; track "$NGINX_PID"
+  }"
 wait_http "http://127.0.0.1:$NGINX_PORT/listing" 10
 cmp -s <(curl -sS "http://127.0.0.1:$NGINX_PORT/listing") "$BENCH_TMP/www/listing.jose" || die "nginx serves other bytes"
 cmp -s <(curl -sS "http://127.0.0.1:$NGINX_PORT/changes") <(curl -sS "$BASE$FEED_PATH") || die "node and nginx change pages differ"

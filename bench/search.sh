@@ -25,32 +25,18 @@ SKEY=$(curl -fsS -X POST -H "Authorization: Bearer $KEY" -H 'Content-Type: appli
   | python3 -c 'import sys,json;print(json.load(sys.stdin)["key"])')
 
 # nginx in front, routing like deploy/caddy's /search/: only POST multi-search and index search, key forced.
-NPORT=$(free_port); mkdir -p "$BENCH_TMP/nginx"; chmod a+rx "$BENCH_TMP"
-cat >"$BENCH_TMP/nginx/nginx.conf" <<NGX
-daemon off;
-worker_processes auto;
-pid $BENCH_TMP/nginx/nginx.pid;
-error_log $BENCH_TMP/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $BENCH_TMP/nginx/body; proxy_temp_path $BENCH_TMP/nginx/proxy;
-  fastcgi_temp_path $BENCH_TMP/nginx/fcgi; uwsgi_temp_path $BENCH_TMP/nginx/uwsgi; scgi_temp_path $BENCH_TMP/nginx/scgi;
-  upstream meili { server 127.0.0.1:$MPORT; keepalive 16; }
+NPORT=$(free_port)
+start_nginx "  upstream meili { server 127.0.0.1:$MPORT; keepalive 16; }
   server {
     listen 127.0.0.1:$NPORT;
     location = /search/multi-search {
       limit_except POST { deny all; }
-      proxy_http_version 1.1; proxy_set_header Connection "";
-      proxy_set_header Authorization "Bearer $SKEY";
+      proxy_http_version 1.1; proxy_set_header Connection \"\";
+      proxy_set_header Authorization \"Bearer $SKEY\";
       proxy_pass http://meili/multi-search;
     }
     location / { return 404; }
-  }
-}
-NGX
-nginx -p "$BENCH_TMP/nginx" -e "$BENCH_TMP/nginx/error.log" -c "$BENCH_TMP/nginx/nginx.conf" &
-track $!
+  }"
 sleep 0.5
 log "search latency, $N requests per scenario and path"
 python3 "$BENCH/search.py" "$MURL" "$KEY" "$SKEY" "http://127.0.0.1:$NPORT/search" --n "$N" --heavy-n "${HEAVY_N:-40}" >"$BENCH_TMP/search.json"
