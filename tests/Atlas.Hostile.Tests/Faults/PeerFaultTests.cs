@@ -21,11 +21,11 @@ public sealed partial class PeerFaultTests(ITestOutputHelper output)
         await using var failing = new RawPeer(PeerBehaviour.Error500);
         await using var garbage = new RawPeer(PeerBehaviour.Garbage);
         var down = FreePort.NextLoopbackUrl(); // nothing listens there
-        // The flapping node publishes under the proxy's URL; the proxy is up and down in 2-second phases.
+        // The flapping node publishes under the proxy's URL; the proxy is up and down in 4-second phases (long enough for a whole pass to fit in an "up" phase on a loaded two-core machine).
         await using var flappyReal = await HostileNode.CreateAsync("flappy", publicBaseUrl: flapProxy.Url);
         flapProxy.Target = flappyReal.Url;
         var phase = Stopwatch.StartNew();
-        flapProxy.Schedule = () => (phase.ElapsedMilliseconds / 2000) % 2 == 0 ? PeerBehaviour.Reset : PeerBehaviour.Serve;
+        flapProxy.Schedule = () => (phase.ElapsedMilliseconds / 4000) % 2 == 0 ? PeerBehaviour.Reset : PeerBehaviour.Serve;
         var flappyListing = await flappyReal.PublishAsync(Orgs.Make("Sometimes reachable", city: "Tbilisi", country: "GE"));
         var first = await honest.PublishAsync(Orgs.Make("Honest and steady"));
 
@@ -55,7 +55,7 @@ public sealed partial class PeerFaultTests(ITestOutputHelper output)
         output.WriteLine($"new honest listing in search {sw.ElapsedMilliseconds} ms after publishing (poll interval 1 s)");
         try
         {
-            await Poll.UntilAsync(async () => (await indexer.DocumentsAsync()).Any(d => HostileIndexer.ListingId(d) == flappyListing), "the flapping peer's listing in search", TimeSpan.FromSeconds(40), TimeSpan.FromMilliseconds(250));
+            await Poll.UntilAsync(async () => (await indexer.DocumentsAsync()).Any(d => HostileIndexer.ListingId(d) == flappyListing), "the flapping peer's listing in search", TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250));
         }
         catch (TimeoutException)
         {
