@@ -40,7 +40,7 @@ public sealed partial class PeerSynchronizer(
         {
             return new SyncResult(peerId, $"#{peerId}", false, 0, "peer was removed");
         }
-        store.ClaimAttempt(peerId, time.GetUtcNow().ToUnixTimeSeconds() + (long)Options.PollInterval.TotalSeconds);
+        store.ClaimAttempt(peerId, store.Now + (long)Options.PollInterval.TotalSeconds);
         using var activity = IndexerTelemetry.Source.StartActivity("sync peer", ActivityKind.Client);
         activity?.SetTag("atlas.peer.url", peer.Url);
         activity?.SetTag("atlas.node", peer.NodeId);
