@@ -4,7 +4,7 @@ using Atlas.Api.Extensions;
 using Atlas.Api.Federation;
 using Atlas.Api.Organisations;
 using Atlas.Api.Submissions;
-using Atlas.Protocol.Hosting;
+using Atlas.Hosting;
 using Microsoft.Extensions.Options;
 
 // CLI commands (init, token, import, export, withdraw, keys, backup) run and exit here.

@@ -1,6 +1,6 @@
 using Atlas.Indexer.Health;
 using Atlas.Indexer.Push;
-using Atlas.Protocol.Hosting;
+using Atlas.Hosting;
 
 namespace Atlas.Indexer.Hosting;
 

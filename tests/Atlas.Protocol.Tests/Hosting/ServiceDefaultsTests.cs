@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Net;
-using Atlas.Protocol.Hosting;
+using Atlas.Hosting;
 using Atlas.TestKit;
 using Atlas.TestKit.Telemetry;
 using Microsoft.AspNetCore.Builder;

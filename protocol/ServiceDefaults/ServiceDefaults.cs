@@ -11,7 +11,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
-namespace Atlas.Protocol.Hosting;
+namespace Atlas.Hosting;
 
 /// <summary>
 /// The one place that wires observability and health for the api and the indexer:

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
-namespace Atlas.Protocol.Hosting;
+namespace Atlas.Hosting;
 
 /// <summary>
 /// Makes the host build the TracerProvider and MeterProvider before anything starts (the constructor takes them,

@@ -1,7 +1,7 @@
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
-namespace Atlas.Protocol.Hosting;
+namespace Atlas.Hosting;
 
 /// <summary>Optional tuning of <see cref="ServiceDefaults.AddServiceDefaults{TBuilder}"/>.</summary>
 public sealed class ServiceDefaultsOptions
