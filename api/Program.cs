@@ -15,7 +15,7 @@ if (await CliApp.RunAsync(args) is { } exitCode)
 
 // Settings come from next to the executable, wherever the node is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = CliApp.ServeArgs(args), ContentRootPath = AppContext.BaseDirectory });
-builder.AddServiceDefaults(o => o.ServiceName = "atlas-node");
+builder.AddServiceDefaults("atlas-node");
 builder.AddNode();
 
 var app = builder.Build();

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
@@ -6,7 +5,6 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
-using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -32,33 +30,26 @@ public static class ServiceDefaults
     /// <summary>Environment variable (or configuration key) that turns the OTLP exporter on.</summary>
     public const string OtlpEndpointKey = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
-    public static readonly IReadOnlyList<string> ActivitySources =
-        ["Microsoft.AspNetCore", "System.Net.Http", AtlasTelemetry.Wildcard];
-
-    public static readonly IReadOnlyList<string> Meters =
-    [
-        "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http", "System.Runtime",
-        AtlasTelemetry.Wildcard,
-    ];
-
     /// <summary>
-    /// OpenTelemetry tracing and metrics through the SDK builders (OTLP export only when
-    /// OTEL_EXPORTER_OTLP_ENDPOINT is set; any <see cref="BaseExporter{T}"/> of <see cref="Activity"/> or
-    /// <see cref="Metric"/> registered in DI is added too, which is how tests capture telemetry), problem details,
-    /// a "self" liveness health check, and quiet logging defaults (Microsoft.AspNetCore: Warning,
+    /// OpenTelemetry through <c>OpenTelemetry.Extensions.Hosting</c>: ASP.NET Core, HttpClient and runtime
+    /// instrumentation plus every "Atlas.*" source and meter, OTLP export of traces, metrics and logs only when
+    /// OTEL_EXPORTER_OTLP_ENDPOINT is set (tests add their own exporter with
+    /// <c>services.ConfigureOpenTelemetryTracerProvider</c> / <c>ConfigureOpenTelemetryMeterProvider</c>);
+    /// problem details, a "self" liveness health check, and quiet logging defaults (Microsoft.AspNetCore: Warning,
     /// Atlas: Information; configuration wins).
     /// </summary>
-    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder, Action<ServiceDefaultsOptions>? configure = null)
+    /// <param name="serviceName">OpenTelemetry service.name of the resource.</param>
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder, string serviceName)
         where TBuilder : IHostApplicationBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var options = new ServiceDefaultsOptions();
-        configure?.Invoke(options);
-        var serviceName = options.ServiceName ?? builder.Environment.ApplicationName;
+        ArgumentException.ThrowIfNullOrWhiteSpace(serviceName);
         var otlp = !string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpointKey]);
 
-        ConfigureLogging(builder, serviceName, otlp);
-        AddTelemetry(builder.Services, serviceName, otlp, options);
+        SetDefaultLevel(builder, "Microsoft.AspNetCore", LogLevel.Warning);
+        SetDefaultLevel(builder, "System.Net.Http.HttpClient", LogLevel.Warning);
+        SetDefaultLevel(builder, "Atlas", LogLevel.Information);
+        AddTelemetry(builder.Services, serviceName, otlp);
 
         builder.Services.AddProblemDetails();
         builder.Services.AddHealthChecks()
@@ -76,24 +67,6 @@ public static class ServiceDefaults
         return app;
     }
 
-    private static void ConfigureLogging(IHostApplicationBuilder builder, string serviceName, bool otlp)
-    {
-        SetDefaultLevel(builder, "Microsoft.AspNetCore", LogLevel.Warning);
-        SetDefaultLevel(builder, "System.Net.Http.HttpClient", LogLevel.Warning);
-        SetDefaultLevel(builder, "Atlas", LogLevel.Information);
-
-        if (otlp)
-        {
-            builder.Logging.AddOpenTelemetry(logging =>
-            {
-                logging.SetResourceBuilder(ResourceBuilder.CreateDefault().AddService(serviceName));
-                logging.IncludeFormattedMessage = true;
-                logging.IncludeScopes = true;
-                logging.AddOtlpExporter();
-            });
-        }
-    }
-
     private static void SetDefaultLevel(IHostApplicationBuilder builder, string category, LogLevel level)
     {
         // Only a default: a level set in configuration (appsettings, Logging__LogLevel__X) keeps precedence.
@@ -103,54 +76,29 @@ public static class ServiceDefaults
         }
     }
 
-    private static void AddTelemetry(IServiceCollection services, string serviceName, bool otlp, ServiceDefaultsOptions options)
+    private static void AddTelemetry(IServiceCollection services, string serviceName, bool otlp)
     {
-        services.AddSingleton(sp =>
+        var telemetry = services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService(serviceName))
+            .WithTracing(tracing => tracing
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddSource(AtlasTelemetry.Wildcard))
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddMeter(AtlasTelemetry.Wildcard));
+
+        if (otlp)
         {
-            var tracing = Sdk.CreateTracerProviderBuilder()
-                .ConfigureResource(r => r.AddService(serviceName));
-            foreach (var source in ActivitySources)
-            {
-                tracing.AddSource(source);
-            }
-
-            foreach (var exporter in sp.GetServices<BaseExporter<Activity>>())
-            {
-                tracing.AddProcessor(new SimpleActivityExportProcessor(exporter));
-            }
-
-            if (otlp)
-            {
-                tracing.AddOtlpExporter();
-            }
-
-            options.ConfigureTracing?.Invoke(tracing);
-            return tracing.Build();
-        });
-
-        services.AddSingleton(sp =>
-        {
-            var metrics = Sdk.CreateMeterProviderBuilder()
-                .ConfigureResource(r => r.AddService(serviceName));
-            foreach (var meter in Meters)
-            {
-                metrics.AddMeter(meter);
-            }
-
-            foreach (var exporter in sp.GetServices<BaseExporter<Metric>>())
-            {
-                metrics.AddReader(new BaseExportingMetricReader(exporter));
-            }
-
-            if (otlp)
-            {
-                metrics.AddOtlpExporter();
-            }
-
-            options.ConfigureMetrics?.Invoke(metrics);
-            return metrics.Build();
-        });
-
-        services.AddHostedService<TelemetryLifetime>();
+            telemetry
+                .WithLogging(configureBuilder: null, configureOptions: logging =>
+                {
+                    logging.IncludeFormattedMessage = true;
+                    logging.IncludeScopes = true;
+                })
+                .UseOtlpExporter();
+        }
     }
 }
