@@ -4,6 +4,7 @@ using Atlas.Api.Extensions;
 using Atlas.Api.Federation;
 using Atlas.Api.Organisations;
 using Atlas.Api.Submissions;
+using Atlas.Hosting;
 using Atlas.Protocol.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -39,7 +40,5 @@ try
 }
 catch (OptionsValidationException e)
 {
-    // A configuration mistake is an operator error, not a crash: one line naming the setting.
-    await Console.Error.WriteLineAsync("error: " + string.Join(" ", e.Failures));
-    return 1;
+    return CommandLineRunner.InvalidConfiguration(e);
 }
