@@ -3,6 +3,7 @@ using Atlas.Api.Cli;
 using Atlas.Api.Extensions;
 using Atlas.Api.Federation;
 using Atlas.Api.Organisations;
+using Atlas.Api.Pages;
 using Atlas.Api.Submissions;
 using Atlas.Hosting;
 using Microsoft.Extensions.Options;
@@ -25,6 +26,7 @@ app.MapFederation();
 app.MapOrganisations();
 app.MapSubmissions();
 app.MapAdmin();
+app.MapPages();
 
 if (CliApp.ListRoutes(args))
 {
