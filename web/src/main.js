@@ -66,11 +66,21 @@ async function run(channel, queries) {
   inflight[channel]?.abort();
   const ctrl = new AbortController();
   inflight[channel] = ctrl;
+  pending(+1);
   try {
     return await client.multiSearch(queries, { signal: ctrl.signal });
   } finally {
+    pending(-1);
     if (inflight[channel] === ctrl) delete inflight[channel];
   }
+}
+
+/** body[data-pending] is set while a search is in flight (tests wait on it; no visible effect). */
+let pendingCount = 0;
+function pending(d) {
+  pendingCount += d;
+  if (pendingCount > 0) document.body.dataset.pending = String(pendingCount);
+  else delete document.body.dataset.pending;
 }
 
 function showError(e) {
