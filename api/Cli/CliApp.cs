@@ -1,5 +1,6 @@
 using Atlas.Api.Admin;
 using Atlas.Api.Data;
+using Atlas.Api.EditorConsole;
 using Atlas.Api.Federation;
 using Atlas.Api.Organisations;
 using Atlas.Api.Signing;
@@ -20,6 +21,7 @@ public static class CliApp
           init --data DIR --node-id ID --name NAME --base-url URL [--region R]
           serve [--data DIR] [--urls URL]              (default command)
           token create --role admin|editor --name NAME [--data DIR]
+          enrol --name NAME [--role admin|editor] [--hours H] [--data DIR]   (one-time console enrolment link)
           import FILE.json|FILE.csv [--data DIR]
           export --format json|csv [--out FILE] [--include-private] [--data DIR]
           withdraw ID [--data DIR]
@@ -49,6 +51,9 @@ public static class CliApp
                     return 0;
                 case "token":
                     Token(rest);
+                    return 0;
+                case "enrol":
+                    Enrol(CliArgs.Parse(rest, ["data", "role", "name", "hours"], []));
                     return 0;
                 case "import":
                     Import(CliArgs.Parse(rest, ["data"], [], positional: 1));
@@ -184,6 +189,37 @@ public static class CliApp
         tx.Commit();
         // The token alone on stdout, so scripts can capture it; it is shown this once and stored hashed.
         Console.Out.WriteLine(token);
+    }
+
+    /// <summary>Prints a one-time link that enrols a passkey for the console (the first admin's way in). The
+    /// console origin comes from Console__Origin like the server's, else from the node's base URL.</summary>
+    private static void Enrol(CliArgs a)
+    {
+        var role = a.Get("role") ?? Tokens.Admin;
+        var name = a.Require("name");
+        if (role is not (Tokens.Admin or Tokens.Editor))
+        {
+            throw new CliException($"--role is admin or editor, not '{role}'.");
+        }
+        if (!Tokens.IsValidName(name))
+        {
+            throw new CliException("--name is 1–100 characters of plain text.");
+        }
+        var options = new ConsoleOptions { Origin = Environment.GetEnvironmentVariable("Console__Origin") ?? "", RpId = Environment.GetEnvironmentVariable("Console__RpId") ?? "" };
+        var hours = a.Get("hours") is { } h ? (int.TryParse(h, out var n) && n is >= 1 and <= 720 ? n : throw new CliException("--hours is a whole number from 1 to 720.")) : options.EnrolmentHours;
+        if (ConsoleOptions.Problems(options).FirstOrDefault() is { } problem)
+        {
+            throw new CliException(problem);
+        }
+        var store = OpenStore(a);
+        using var conn = store.Open();
+        using var tx = conn.BeginTransaction();
+        var node = NodeIdentity.Load(conn, tx);
+        var site = ConsoleSite.Resolve(options, node.NodeId, node.Name, node.BaseUrl);
+        var link = ConsoleUsers.Invite(conn, tx, site, name, role, "cli", NodeStore.Now(), TimeSpan.FromHours(hours));
+        tx.Commit();
+        // The link alone on stdout, so scripts can capture it; it is shown this once and stored hashed.
+        Console.Out.WriteLine(link.Link);
     }
 
     private static void Import(CliArgs a)

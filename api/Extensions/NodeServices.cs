@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Threading.RateLimiting;
 using Atlas.Api.Admin;
 using Atlas.Api.Data;
+using Atlas.Api.EditorConsole;
 using Atlas.Api.Federation;
 using Atlas.Api.Health;
 using Atlas.Api.Organisations;
@@ -13,6 +14,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Atlas.Api.Extensions;
@@ -84,6 +86,8 @@ public static class NodeServices
         services.AddAuthorizationBuilder()
             .AddPolicy(AdminApi.EditorPolicy, p => p.RequireRole(Tokens.Editor, Tokens.Admin))
             .AddPolicy(AdminApi.AdminPolicy, p => p.RequireRole(Tokens.Admin));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddConsole();
 
         services.AddRateLimiter(o =>
         {
@@ -129,7 +133,7 @@ public static class NodeServices
             h.ContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
             h.XFrameOptions = "DENY";
             h["Cross-Origin-Resource-Policy"] = "cross-origin";
-            if (http.Request.Path.StartsWithSegments("/api/admin"))
+            if (http.Request.Path.StartsWithSegments("/api/admin") || http.Request.Path.StartsWithSegments("/api/console"))
             {
                 h.CacheControl = "no-store";
             }
