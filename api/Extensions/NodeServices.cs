@@ -54,6 +54,8 @@ public static class NodeServices
         services.AddHostedService<HeadWorker>();
         services.AddHealthChecks().AddCheck<NodeReadiness>("node", tags: [ServiceDefaults.ReadyTag]);
         services.AddHostedService<NotifyWorker>();
+        services.AddOptions<SubmitterPrivacyOptions>().BindConfiguration(SubmitterPrivacyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHostedService<SubmitterPrivacyWorker>();
         services.AddHttpClient("notify", c => c.Timeout = TimeSpan.FromSeconds(10))
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false }); // no redirects to other hosts
 
