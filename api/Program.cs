@@ -5,7 +5,7 @@ using Atlas.Api.Extensions;
 using Atlas.Api.Federation;
 using Atlas.Api.Organisations;
 using Atlas.Api.Submissions;
-using Atlas.Protocol.Hosting;
+using Atlas.Hosting;
 using Microsoft.Extensions.Options;
 
 // CLI commands (init, token, import, export, withdraw, keys, backup) run and exit here.
@@ -16,7 +16,7 @@ if (await CliApp.RunAsync(args) is { } exitCode)
 
 // Settings come from next to the executable, wherever the node is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = CliApp.ServeArgs(args), ContentRootPath = AppContext.BaseDirectory });
-builder.AddServiceDefaults(o => o.ServiceName = "atlas-node");
+builder.AddServiceDefaults("atlas-node");
 builder.AddNode();
 
 var app = builder.Build();

@@ -8,7 +8,7 @@ using Atlas.Api.Health;
 using Atlas.Api.Organisations;
 using Atlas.Api.Signing;
 using Atlas.Api.Submissions;
-using Atlas.Protocol.Hosting;
+using Atlas.Hosting;
 using Atlas.Protocol.Json;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
