@@ -4,6 +4,7 @@ using Atlas.Api.EditorConsole;
 using Atlas.Api.Extensions;
 using Atlas.Api.Federation;
 using Atlas.Api.Organisations;
+using Atlas.Api.Pages;
 using Atlas.Api.Submissions;
 using Atlas.Hosting;
 using Microsoft.Extensions.Options;
@@ -27,6 +28,7 @@ app.MapOrganisations();
 app.MapSubmissions();
 app.MapAdmin();
 app.MapConsole();
+app.MapPages();
 
 if (CliApp.ListRoutes(args))
 {

@@ -6,6 +6,7 @@ using Atlas.Api.EditorConsole;
 using Atlas.Api.Federation;
 using Atlas.Api.Health;
 using Atlas.Api.Organisations;
+using Atlas.Api.Pages;
 using Atlas.Api.Signing;
 using Atlas.Api.Submissions;
 using Atlas.Hosting;
@@ -37,6 +38,7 @@ public static class NodeServices
         services.AddSingleton<HeadService>();
         services.AddSingleton<PublishedOrganisations>();
         services.AddSingleton<ChangePageCache>();
+        services.AddSingleton(sp => PagesLocation.Resolve(sp.GetRequiredService<IOptions<NodeOptions>>().Value, AppContext.BaseDirectory));
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<NodeOptions>>((forwarded, node) =>
         {
             // With no known proxy at all the middleware would believe everyone: then it must do nothing.
