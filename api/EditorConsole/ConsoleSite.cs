@@ -7,7 +7,7 @@ namespace Atlas.Api.EditorConsole;
 /// one host, so two local nodes must not overwrite each other's session.</summary>
 public sealed record ConsoleSite(string Origin, string RpId, bool Secure, string CookieName, string NodeName)
 {
-    public const string ConsolePath = "/console/";
+    public const string ConsolePath = "/console";
 
     public string ConsoleUrl => Origin + ConsolePath;
 

@@ -86,7 +86,7 @@ public sealed class ConsoleTests(TestNode node) : IClassFixture<TestNode>
     public async Task Enrolment_links_are_single_use_and_expire_and_bearer_tokens_enrol_too()
     {
         var link = (await node.Cli("enrol", "--name", "link editor", "--role", "editor")).Trim();
-        Assert.StartsWith(node.BaseUrl.Replace("127.0.0.1", "localhost", StringComparison.Ordinal) + "/console/#enrol=atlas_enrol_", link);
+        Assert.StartsWith(node.BaseUrl.Replace("127.0.0.1", "localhost", StringComparison.Ordinal) + "/console#enrol=atlas_enrol_", link);
         var token = link[(link.IndexOf("#enrol=", StringComparison.Ordinal) + 7)..];
         using var first = new SoftPasskey();
         var client = new ConsoleClient(node);
