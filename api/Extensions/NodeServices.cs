@@ -58,8 +58,7 @@ public static class NodeServices
         services.AddHostedService<NotifyWorker>();
         services.AddOptions<SubmitterPrivacyOptions>().BindConfiguration(SubmitterPrivacyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddHostedService<SubmitterPrivacyWorker>();
-        services.AddHttpClient("notify", c => c.Timeout = TimeSpan.FromSeconds(10))
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false }); // no redirects to other hosts
+        services.AddNotifyClient();
 
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
         services.ConfigureHttpJsonOptions(o =>
