@@ -5,27 +5,34 @@ using Microsoft.Data.Sqlite;
 
 namespace Atlas.Indexer.Search;
 
+/// <summary>What search holds for one listing id: its place documents and the signed listing they were built from
+/// (null exactly when there are no documents).</summary>
+public sealed record BuiltListing(IReadOnlyList<SearchDocument> Documents, SignedDocument? Signed);
+
 /// <summary>Turns the state of one listing id into the documents search should hold for it (none when
 /// it must not be shown). Pure function of the state, so recomputing it is always safe.</summary>
 public sealed class DocumentBuilder(TimeProvider time)
 {
-    public IReadOnlyList<SearchDocument> Build(SqliteConnection c, string listingId)
+    private static readonly BuiltListing Nothing = new([], null);
+
+    public BuiltListing Build(SqliteConnection c, string listingId)
     {
         var source = StateStore.SearchSourceOf(c, listingId);
         if (source is null || source.Row.State != ListingState.Live || source.HiddenReason is not null)
         {
-            return [];
+            return Nothing;
         }
         var row = source.Row;
-        var (payload, hash, kid) = StoredListing.Read(row.ShownJws ?? row.Jws);
+        var shownJws = row.ShownJws ?? row.Jws;
+        var (payload, hash, kid) = StoredListing.Read(shownJws);
         if (payload.Org is not { } org)
         {
-            return [];
+            return Nothing;
         }
         var today = time.GetUtcNow().ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         if (string.CompareOrdinal(org.ReviewBy, today) < 0)
         {
-            return [];
+            return Nothing;
         }
         var endorsedBy = StateStore.EndorsedBy(c, listingId, row.Node);
         var alerts = StateStore.OpenAlertsFor(c, listingId)
@@ -39,7 +46,7 @@ public sealed class DocumentBuilder(TimeProvider time)
         var relationships = org.Relationships.Select(r => new RelationshipDoc(r.Type, r.Target, TargetName(c, r.Target))).ToList();
         var online = org.Locations.Any(l => l.Kind == "online");
 
-        return org.Locations.Select((l, n) => new SearchDocument(
+        var documents = org.Locations.Select((l, n) => new SearchDocument(
             DocId: $"{listingId}_{n}",
             ListingId: listingId,
             Node: row.Node,
@@ -71,6 +78,7 @@ public sealed class DocumentBuilder(TimeProvider time)
             Alerts: alerts,
             HasAlerts: alerts.Count > 0,
             UpdatedAt: payload.Iat)).ToList();
+        return new BuiltListing(documents, SignedDocument.ForListing(listingId, row.Node, shownJws));
     }
 
     private static IReadOnlyDictionary<string, string>? TargetName(SqliteConnection c, string target)

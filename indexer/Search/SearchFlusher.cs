@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Atlas.Indexer.State;
 using Atlas.Indexer.Sync;
+using Atlas.Indexer.Meilisearch;
 using Atlas.Indexer.Telemetry;
 using Microsoft.Extensions.Options;
 
@@ -19,7 +20,8 @@ public sealed partial class SearchFlusher(
     private readonly SemaphoreSlim _gate = new(1, 1);
     private bool _indexReady;
 
-    /// <summary>Flushes one batch; returns the number of listings it covered (0 when the outbox is empty).</summary>
+    /// <summary>Flushes one batch; returns the number of listings it covered (0 when the outbox is empty). Keyset
+    /// chains whose trusted version changed are published to the signed index in the same flush.</summary>
     public async Task<int> FlushOnceAsync(CancellationToken ct)
     {
         await _gate.WaitAsync(ct);
@@ -27,43 +29,70 @@ public sealed partial class SearchFlusher(
         {
             var (maxSeq, ids) = store.TakeOutbox(options.Value.FlushBatchSize);
             IndexerTelemetry.ReportOutboxSize(store.OutboxSize());
-            if (ids.Count == 0)
+            IReadOnlyList<(string Node, long Version)> keysets;
+            IReadOnlyList<string> goneKeysets;
+            using (var c = store.Open())
+            {
+                keysets = StateStore.KeysetsToPublish(c);
+                goneKeysets = StateStore.KeysetsToRemove(c);
+            }
+            if (ids.Count == 0 && keysets.Count == 0 && goneKeysets.Count == 0)
             {
                 return 0;
             }
             var index = options.Value.Index;
+            var signedIndex = SignedIndexSettings.UidFor(index);
             if (!_indexReady)
             {
                 await writer.EnsureIndexAsync(index, ct);
+                await writer.EnsureSignedIndexAsync(signedIndex, ct);
                 _indexReady = true;
             }
             var started = Stopwatch.GetTimestamp();
             var upserts = new List<SearchDocument>();
+            var signed = new List<SignedDocument>();
             var deletes = new List<string>();
             var counts = new Dictionary<string, int>(StringComparer.Ordinal);
             using (var c = store.Open())
             {
                 foreach (var id in ids)
                 {
-                    var docs = builder.Build(c, id);
-                    if (docs.Count < store.DocCount(c, id))
+                    var built = builder.Build(c, id);
+                    if (built.Documents.Count < store.DocCount(c, id))
                     {
                         deletes.Add(id);
                     }
-                    upserts.AddRange(docs);
-                    counts[id] = docs.Count;
+                    upserts.AddRange(built.Documents);
+                    if (built.Signed is { } s)
+                    {
+                        signed.Add(s);
+                    }
+                    counts[id] = built.Documents.Count;
                 }
+                signed.AddRange(keysets.Select(k => SignedDocument.ForKeysets(k.Node, StateStore.KeysetChain(c, k.Node))));
             }
             store.RaiseDocCounts(counts);
             if (deletes.Count > 0)
             {
                 await writer.DeleteListingsAsync(index, deletes, ct);
+                await writer.DeleteListingsAsync(signedIndex, deletes, ct);
+            }
+            if (goneKeysets.Count > 0)
+            {
+                await writer.DeleteSignedAsync(signedIndex, goneKeysets.Select(SignedDocument.KeysetId).ToList(), ct);
+            }
+            // Signed bytes first: a card opened between the two writes sees new bytes and old documents (a warning
+            // for a moment), never a new document without its signature.
+            if (signed.Count > 0)
+            {
+                await writer.UpsertSignedAsync(signedIndex, signed, ct);
             }
             if (upserts.Count > 0)
             {
                 await writer.UpsertDocumentsAsync(index, upserts, ct);
             }
             store.CompleteOutbox(maxSeq, counts);
+            store.MarkKeysetsPublished(keysets, goneKeysets);
             var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
             IndexerTelemetry.FlushDuration.Record(seconds);
             IndexerTelemetry.ReportOutboxSize(store.OutboxSize());
@@ -130,9 +159,13 @@ public sealed partial class Reindexer(StateStore store, SearchIndexWriter writer
     public async Task<int> ReindexAsync(CancellationToken ct)
     {
         var index = options.Value.Index;
+        var signedIndex = SignedIndexSettings.UidFor(index);
         var mark = store.NowMs;
-        var temp = $"{index}_rebuild_{time.GetUtcNow().ToUnixTimeMilliseconds()}";
+        var stamp = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var temp = $"{index}_rebuild_{stamp}";
+        var signedTemp = $"{signedIndex}_rebuild_{stamp}";
         await writer.EnsureIndexAsync(temp, ct);
+        await writer.EnsureSignedIndexAsync(signedTemp, ct);
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         var total = 0;
         string? after = null;
@@ -144,14 +177,23 @@ public sealed partial class Reindexer(StateStore store, SearchIndexWriter writer
                 break;
             }
             var docs = new List<SearchDocument>();
+            var signed = new List<SignedDocument>();
             using (var c = store.Open())
             {
                 foreach (var id in ids)
                 {
                     var built = builder.Build(c, id);
-                    counts[id] = built.Count;
-                    docs.AddRange(built);
+                    counts[id] = built.Documents.Count;
+                    docs.AddRange(built.Documents);
+                    if (built.Signed is { } s)
+                    {
+                        signed.Add(s);
+                    }
                 }
+            }
+            if (signed.Count > 0)
+            {
+                await writer.UpsertSignedAsync(signedTemp, signed, ct);
             }
             if (docs.Count > 0)
             {
@@ -160,11 +202,24 @@ public sealed partial class Reindexer(StateStore store, SearchIndexWriter writer
             total += docs.Count;
             after = ids[^1];
         }
+        IReadOnlyList<(string Node, long Version)> keysets;
+        using (var c = store.Open())
+        {
+            keysets = StateStore.KeysetsToPublish(c, all: true);
+            var chains = keysets.Select(k => SignedDocument.ForKeysets(k.Node, StateStore.KeysetChain(c, k.Node))).ToList();
+            if (chains.Count > 0)
+            {
+                await writer.UpsertSignedAsync(signedTemp, chains, ct);
+            }
+        }
         await writer.EnsureIndexAsync(index, ct);
+        await writer.EnsureSignedIndexAsync(signedIndex, ct);
         store.RaiseDocCounts(counts);
-        await writer.SwapAsync(index, temp, ct);
+        await writer.SwapAsync([(index, temp), (signedIndex, signedTemp)], ct);
         await writer.DeleteIndexAsync(temp, ct);
+        await writer.DeleteIndexAsync(signedTemp, ct);
         store.ReplaceDocCounts(counts);
+        store.MarkKeysetsPublished(keysets, [], replace: true);
         var requeued = store.EnqueueTouchedSince(mark);
         await flusher.FlushAllAsync(ct);
         LogReindexed(index, total, requeued);

@@ -67,7 +67,7 @@ public sealed class StateStore(Database db, TimeProvider time)
         if (peer.NodeId is { } node)
         {
             c.Execute("INSERT INTO outbox (listing_id) SELECT id FROM listings WHERE node = @node", new { node }, tx);
-            c.Execute("DELETE FROM listings WHERE node = @node; DELETE FROM relationships WHERE source_node = @node; DELETE FROM names WHERE node = @node;", new { node }, tx);
+            c.Execute("DELETE FROM listings WHERE node = @node; DELETE FROM relationships WHERE source_node = @node; DELETE FROM names WHERE node = @node; DELETE FROM keysets WHERE node = @node;", new { node }, tx);
         }
         c.Execute("DELETE FROM peers WHERE id = @id", new { id = peer.Id }, tx);
         tx.Commit();
@@ -80,14 +80,20 @@ public sealed class StateStore(Database db, TimeProvider time)
     }
 
     /// <summary>Stores a newly trusted keyset and hides what its revocations void (attack 10): rows whose
-    /// latest or shown version was signed by a revoked key.</summary>
-    public void SaveKeyset(long peerId, string nodeId, string nodeName, string json, long version, long exp, IReadOnlyCollection<string> revoked)
+    /// latest or shown version was signed by a revoked key. <paramref name="chain"/> is every version trusted in
+    /// this step, oldest first, ending with the new one (kept for the browser's chain walk).</summary>
+    public void SaveKeyset(long peerId, string nodeId, string nodeName, IReadOnlyList<(long Version, string Json)> chain, long exp, IReadOnlyCollection<string> revoked)
     {
+        var (version, json) = chain[^1];
         using var c = db.Open();
         using var tx = c.BeginTransaction();
         c.Execute(
             "UPDATE peers SET node_id = @nodeId, node_name = @nodeName, keyset_json = @json, keyset_version = @version, keyset_exp = @exp WHERE id = @peerId",
             new { peerId, nodeId, nodeName, json, version, exp }, tx);
+        foreach (var (v, j) in chain)
+        {
+            c.Execute("INSERT OR REPLACE INTO keysets (node, version, json) VALUES (@nodeId, @v, @j)", new { nodeId, v, j }, tx);
+        }
         if (revoked.Count > 0)
         {
             // Tombstones too: a thief's takedown is as void as a thief's edit, so the node's re-signed version may
@@ -442,6 +448,46 @@ public sealed class StateStore(Database db, TimeProvider time)
 
     public static IReadOnlyList<AlertRow> OpenAlertsFor(SqliteConnection c, string id) =>
         c.Query<AlertRow>("SELECT * FROM alerts WHERE listing_id = @id AND resolved_at IS NULL ORDER BY id", new { id }).AsList();
+
+    // ---- signed index: keyset chains -------------------------------------------------------------------
+
+    /// <summary>Every keyset version of a node this indexer trusted, oldest first.</summary>
+    public static IReadOnlyList<string> KeysetChain(SqliteConnection c, string node) =>
+        c.Query<string>("SELECT json FROM keysets WHERE node = @node ORDER BY version", new { node }).AsList();
+
+    /// <summary>Nodes whose trusted keyset version differs from the one the signed index holds
+    /// (<paramref name="all"/>: every node, for a rebuilt index).</summary>
+    public static IReadOnlyList<(string Node, long Version)> KeysetsToPublish(SqliteConnection c, bool all = false) =>
+        c.Query<(string, long)>(
+            """
+            SELECT p.node_id, p.keyset_version FROM peers p LEFT JOIN search_keysets s ON s.node = p.node_id
+            WHERE p.node_id IS NOT NULL AND p.keyset_version IS NOT NULL AND (@all OR s.version IS NULL OR s.version != p.keyset_version)
+            ORDER BY p.node_id
+            """, new { all }).AsList();
+
+    /// <summary>Nodes the signed index holds a keyset chain for that are no longer peers.</summary>
+    public static IReadOnlyList<string> KeysetsToRemove(SqliteConnection c) =>
+        c.Query<string>("SELECT node FROM search_keysets WHERE node NOT IN (SELECT node_id FROM peers WHERE node_id IS NOT NULL)").AsList();
+
+    /// <summary>Records what the signed index now holds (<paramref name="replace"/>: exactly this, after a rebuild).</summary>
+    public void MarkKeysetsPublished(IReadOnlyList<(string Node, long Version)> published, IReadOnlyList<string> removed, bool replace = false)
+    {
+        using var c = db.Open();
+        using var tx = c.BeginTransaction();
+        if (replace)
+        {
+            c.Execute("DELETE FROM search_keysets", transaction: tx);
+        }
+        foreach (var (node, version) in published)
+        {
+            c.Execute("INSERT OR REPLACE INTO search_keysets (node, version) VALUES (@node, @version)", new { node, version }, tx);
+        }
+        foreach (var node in removed)
+        {
+            c.Execute("DELETE FROM search_keysets WHERE node = @node", new { node }, tx);
+        }
+        tx.Commit();
+    }
 
     public IReadOnlyList<string> AllListingIds(string? after, int limit)
     {

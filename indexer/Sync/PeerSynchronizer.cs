@@ -211,6 +211,7 @@ public sealed partial class PeerSynchronizer(
         var raw = Encoding.UTF8.GetString(await http.GetAsync(links.Keyset, ProtocolLimits.MaxKeysetBytes, ct));
         var stored = keysets.Get(peer);
         TrustedKeyset keyset;
+        var chain = new List<(long Version, string Json)>();
         if (stored is null)
         {
             keyset = KeysetVerifier.VerifyFirst(raw, peer.RootKid, now);
@@ -232,6 +233,7 @@ public sealed partial class PeerSynchronizer(
                     // Intermediate versions may have expired since they were current; only the newest has to be
                     // unexpired (TUF root rotation), so their expiry is not checked here.
                     keyset = KeysetVerifier.VerifyNext(keyset, step, DateTimeOffset.UnixEpoch);
+                    chain.Add((keyset.Version, keyset.RawJson));
                 }
             }
         }
@@ -241,7 +243,8 @@ public sealed partial class PeerSynchronizer(
         }
         if (!ReferenceEquals(keyset, stored))
         {
-            store.SaveKeyset(peer.Id, node, nodeName, keyset.RawJson, keyset.Version, keyset.Payload.Exp, keyset.Revoked);
+            chain.Add((keyset.Version, keyset.RawJson));
+            store.SaveKeyset(peer.Id, node, nodeName, chain, keyset.Payload.Exp, keyset.Revoked);
             keysets.Put(keyset);
             LogKeyset(node, keyset.Version);
         }
