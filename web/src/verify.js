@@ -167,7 +167,9 @@ const same = (a, b) => JSON.stringify(canonical(a)) === JSON.stringify(canonical
 export function expectedDocuments(payload, { hash, kid }) {
   const o = payload.org;
   const online = o.locations.some((l) => l.kind === 'online');
+  const physical = o.locations.filter((l) => l.kind === 'physical');
   const common = {
+    cities: [...new Set(physical.map((l) => l.city))], countries: [...new Set(physical.map((l) => l.country))],
     listing_id: payload.id, node: payload.iss, name: o.name, description: o.description, focus: o.focus,
     languages: o.languages, online, website: o.website,
     contacts: o.contacts.map((c) => ({ kind: c.kind, value: c.value, label: c.label, press: c.press })),
@@ -196,8 +198,11 @@ function shownFields(doc, fields) {
   return out;
 }
 
-/** Differences between the documents and the signed payload: [{field, docId, shown, signed}], empty when equal. */
-export function compareDocuments(docs, payload, verified) {
+/**
+ * Differences between the documents and the signed payload: [{field, docId, shown, signed}], empty when equal.
+ * `partial`: the documents are a subset of the listing's places (an export row), so missing places are not reported.
+ */
+export function compareDocuments(docs, payload, verified, { partial = false } = {}) {
   if (payload.status !== 'active' || !payload.org) {
     return [{ field: 'status', docId: null, shown: 'active', signed: payload.status }];
   }
@@ -213,7 +218,10 @@ export function compareDocuments(docs, payload, verified) {
   }
   for (const e of expected) {
     const d = byId.get(e.doc_id);
-    if (!d) { diffs.push({ field: 'places', docId: e.doc_id, shown: null, signed: e.place }); continue; }
+    if (!d) {
+      if (!partial) diffs.push({ field: 'places', docId: e.doc_id, shown: null, signed: e.place });
+      continue;
+    }
     const fields = Object.keys(e);
     const shown = shownFields(d, fields);
     for (const f of fields) {
@@ -235,7 +243,7 @@ const PER_PLACE = new Set(['doc_id', 'city', 'country', 'place', '_geo']);
  * {ok: true, node, nodeName, seq, iat, rootKid, payload} or {ok: false, rule, message, payload?, diffs?}.
  * `cache` (a Map) keeps verified keyset chains by their exact bytes for the page's lifetime.
  */
-export async function verifyCard({ subtle, docs, listingId, signed, keysets, pins, nowSeconds, cache = null }) {
+export async function verifyCard({ subtle, docs, listingId, signed, keysets, pins, nowSeconds, cache = null, partial = false }) {
   let payload = null;
   try {
     if (!signed || typeof signed.jws !== 'string') fail('Missing', 'No signed listing is stored for this entry.');
@@ -254,7 +262,7 @@ export async function verifyCard({ subtle, docs, listingId, signed, keysets, pin
     }
     const verified = await verifyListing(subtle, signed.jws, keyset, listingId);
     payload = verified.payload;
-    const diffs = compareDocuments(docs, payload, verified);
+    const diffs = compareDocuments(docs, payload, verified, { partial });
     if (diffs.length) {
       return { ok: false, rule: 'FieldMismatch', message: `Shown fields differ from the signed listing: ${[...new Set(diffs.map((d) => d.field))].join(', ')}.`, payload, diffs };
     }
@@ -263,6 +271,23 @@ export async function verifyCard({ subtle, docs, listingId, signed, keysets, pin
     if (!(e instanceof VerifyError)) throw e;
     return { ok: false, rule: e.rule, message: e.message, payload: null, diffs: [] };
   }
+}
+
+/**
+ * Verdicts for many listings at once (exports): docs grouped by listing_id, each compared as a subset of its places.
+ * signedById: {listingId: signed document}. Returns Map listingId → verdict.
+ */
+export async function verifyMany({ subtle, docs, signedById, keysets, pins, nowSeconds, cache = new Map() }) {
+  const groups = new Map();
+  for (const d of docs) {
+    if (!groups.has(d.listing_id)) groups.set(d.listing_id, []);
+    groups.get(d.listing_id).push(d);
+  }
+  const out = new Map();
+  for (const [listingId, group] of groups) {
+    out.set(listingId, await verifyCard({ subtle, docs: group, listingId, signed: signedById[listingId] ?? null, keysets, pins, nowSeconds, cache, partial: true }));
+  }
+  return out;
 }
 
 /** Visitor-facing category of a rule (messages `verify.why.<category>`). */
