@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { launch, recordRequests } from './browser.mjs';
+import { defineVerifyTests } from './verify-tests.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -58,7 +59,7 @@ async function axe(page, context = null) {
   return res;
 }
 
-export function defineTests({ harness }) {
+export function defineTests({ harness, meili = null }) {
   const tests = [];
   const test = (name, fn, opts = {}) => tests.push({ name, fn, opts });
 
@@ -406,12 +407,14 @@ export function defineTests({ harness }) {
       assert.deepEqual(cookies, []);
     });
   }
+  // needs Meilisearch's master key (the harness's own; tests/run.sh passes the federation's)
+  if (meili) defineVerifyTests(test, { meili });
   return tests;
 }
 
-export async function runTests({ baseUrl, harness }) {
+export async function runTests({ baseUrl, harness, meili = null }) {
   const url = baseUrl.replace(/\/+$/, '') + '/?lang=en';
-  const tests = defineTests({ harness });
+  const tests = defineTests({ harness, meili });
   const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY, 'i') : null;
   const browser = await launch();
   let passed = 0, failed = 0;

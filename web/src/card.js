@@ -116,7 +116,7 @@ export function renderCard(dialog, docs, ctx) {
   if (channels.length) {
     cs.append(h('h4', null, i18n.t('card.channels')));
     cs.append(h('ul.channels', null, channels.map((c) => h('li', null, h('span.contact-kind', null, String(c.kind || '')), ' ',
-      linkable ? extLink(c.url) : h('span.unverified-value', null, String(c.url)))))));
+      linkable ? extLink(c.url) : h('span.unverified-value', null, String(c.url))))));
   }
   cs.append(h('p', null, h('button.btn', {
     type: 'button',
