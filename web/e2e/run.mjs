@@ -205,6 +205,12 @@ export function defineTests({ harness, meili = null }) {
     const json = JSON.parse(fs.readFileSync(await jsonDl.path(), 'utf8'));
     assert.equal(json.length, n, 'JSON has one record per listed organisation');
     for (const r of json) assert.ok(!('_rankingScore' in r) && r.listing_id);
+    // every row says whether this browser verified it (all do, on untouched data)
+    const vcol = table[0].indexOf('verified');
+    assert.ok(vcol > 0, 'CSV has a verified column');
+    assert.deepEqual([...new Set(table.slice(1).map((r) => r[vcol]))], ['yes'], 'every CSV row verified');
+    assert.ok(json.every((r) => r.verified === true && r.verification === 'ok'), 'every JSON record verified');
+    assert.ok(geo.features.every((f) => f.properties.verified === true), 'every GeoJSON feature verified');
     if (harness) {
       assert.equal(rows, 29);
       assert.equal(geo.features.length, 30); // every physical place (Harbour House has 3); the online-only one has none
