@@ -3,8 +3,9 @@ using Atlas.Api.Cli;
 using Atlas.Api.Extensions;
 using Atlas.Api.Federation;
 using Atlas.Api.Organisations;
+using Atlas.Api.Pages;
 using Atlas.Api.Submissions;
-using Atlas.Protocol.Hosting;
+using Atlas.Hosting;
 using Microsoft.Extensions.Options;
 
 // CLI commands (init, token, import, export, withdraw, keys, backup) run and exit here.
@@ -15,7 +16,7 @@ if (await CliApp.RunAsync(args) is { } exitCode)
 
 // Settings come from next to the executable, wherever the node is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = CliApp.ServeArgs(args), ContentRootPath = AppContext.BaseDirectory });
-builder.AddServiceDefaults(o => o.ServiceName = "atlas-node");
+builder.AddServiceDefaults("atlas-node");
 builder.AddNode();
 
 var app = builder.Build();
@@ -25,6 +26,7 @@ app.MapFederation();
 app.MapOrganisations();
 app.MapSubmissions();
 app.MapAdmin();
+app.MapPages();
 
 if (CliApp.ListRoutes(args))
 {

@@ -5,9 +5,10 @@ using Atlas.Api.Data;
 using Atlas.Api.Federation;
 using Atlas.Api.Health;
 using Atlas.Api.Organisations;
+using Atlas.Api.Pages;
 using Atlas.Api.Signing;
 using Atlas.Api.Submissions;
-using Atlas.Protocol.Hosting;
+using Atlas.Hosting;
 using Atlas.Protocol.Json;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
@@ -35,6 +36,7 @@ public static class NodeServices
         services.AddSingleton<HeadService>();
         services.AddSingleton<PublishedOrganisations>();
         services.AddSingleton<ChangePageCache>();
+        services.AddSingleton(sp => PagesLocation.Resolve(sp.GetRequiredService<IOptions<NodeOptions>>().Value, AppContext.BaseDirectory));
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<NodeOptions>>((forwarded, node) =>
         {
             // With no known proxy at all the middleware would believe everyone: then it must do nothing.

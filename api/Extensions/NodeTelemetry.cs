@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using Atlas.Protocol.Hosting;
+using Atlas.Hosting;
 
 namespace Atlas.Api.Extensions;
 

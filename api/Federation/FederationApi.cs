@@ -45,7 +45,9 @@ public static class FederationApi
             Submissions: $"{b}/api/submissions",
             Organisations: $"{b}/api/organisations",
             Vocabulary: $"{b}/api/vocabulary",
-            OpenApi: $"{b}/openapi/v1.json");
+            OpenApi: $"{b}/openapi/v1.json",
+            ProposeUrl: $"{b}{Pages.NodePages.ProposePath}",
+            ConsoleUrl: $"{b}{Pages.NodePages.ConsolePath}");
         return Protocol(new NodeDescriptor(ProtocolLimits.ProtocolVersion, node.NodeId, node.Name, b, node.Region, options.Value.Licence, links), ProtocolJsonContext.Default.NodeDescriptor);
     }
 

@@ -10,6 +10,7 @@ WORKDIR /src
 # is cached until a dependency changes.
 COPY global.json Directory.Build.props Directory.Packages.props ./
 COPY protocol/Atlas.Protocol.csproj protocol/
+COPY protocol/ServiceDefaults/Atlas.ServiceDefaults.csproj protocol/ServiceDefaults/
 COPY indexer/Atlas.Indexer.csproj indexer/
 RUN dotnet restore indexer/Atlas.Indexer.csproj
 COPY protocol/ protocol/

@@ -1,6 +1,6 @@
 using Atlas.Indexer.Health;
 using Atlas.Indexer.Push;
-using Atlas.Protocol.Hosting;
+using Atlas.Hosting;
 
 namespace Atlas.Indexer.Hosting;
 
@@ -17,7 +17,7 @@ public static class IndexerApp
             builder.WebHost.UseUrls(DefaultUrl);
         }
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 256 * 1024);
-        builder.AddServiceDefaults(o => o.ServiceName = "atlas-indexer");
+        builder.AddServiceDefaults("atlas-indexer");
         builder.Services.AddIndexer(builder.Configuration).AddIndexerWorkers().AddPushRateLimiting();
         builder.Services.AddHealthChecks().AddCheck<IndexerReadiness>("indexer", tags: [ServiceDefaults.ReadyTag]);
         configure?.Invoke(builder.Services);

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using Atlas.Protocol.Hosting;
+using Atlas.Hosting;
 
 namespace Atlas.Indexer.Telemetry;
 
-/// <summary>The indexer's own traces and metrics; exporting them is ServiceDefaults' job (protocol/Hosting).</summary>
+/// <summary>The indexer's own traces and metrics; exporting them is ServiceDefaults' job (protocol/ServiceDefaults).</summary>
 public static class IndexerTelemetry
 {
     public static ActivitySource Source => AtlasTelemetry.IndexerActivitySource;

@@ -35,6 +35,7 @@ public sealed class CliTests
     [InlineData("Node__NotifyUrls__0", "file:///etc/passwd", "Node:NotifyUrls", false)]
     [InlineData("Node__HeadLifetimeHours", "0", "HeadLifetimeHours", false)]
     [InlineData("RateLimiting__Submissions__PermitLimit", "0", "PermitLimit", false)]
+    [InlineData("Node__PagesDir", "/nonexistent/dist-node", "Node:PagesDir", false)]
     public async Task Serve_with_bad_configuration_stops_with_one_line_naming_the_setting(string key, string value, string mentions, bool missingDir)
     {
         using var tmp = new TempDirectory();

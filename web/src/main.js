@@ -264,7 +264,8 @@ async function verifyExport(docs) {
 function renderPropose() {
   const dialog = $('propose-dialog');
   clear(dialog);
-  const items = config.nodes.map((n) => h('li', null, extLink(n.url, n.name), h('span.hint', null, ' — ' + new URL(n.url).host)));
+  const items = config.nodes.map((n) => h('li', null, extLink(n.proposeUrl, n.name), h('span.hint', null, ' — ' + new URL(n.url).host),
+    h('span.hint', null, ' · ', extLink(n.consoleUrl, i18n.t('propose.console')))));
   dialog.append(h('div.card', null,
     h('header.card-header', null, h('h2#propose-title', null, i18n.t('propose.title')),
       h('button.btn.btn-close', { type: 'button', 'aria-label': i18n.t('card.close'), onclick: () => dialog.close() }, '×')),

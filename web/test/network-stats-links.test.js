@@ -80,7 +80,10 @@ describe('config and server helpers', () => {
     const c = validateConfig({ meilisearchUrl: 'http://127.0.0.1:7700/', searchKey: 'k', nodes: [{ id: 'b', url: 'javascript:x' }, { id: 'c', name: 'C', url: 'https://c.example' }] });
     expect(c.meilisearchUrl).toBe('http://127.0.0.1:7700');
     expect(c.index).toBe('organisations');
-    expect(c.nodes).toEqual([{ id: 'c', name: 'C', url: 'https://c.example/' }]);
+    expect(c.nodes).toEqual([{ id: 'c', name: 'C', url: 'https://c.example/', proposeUrl: 'https://c.example/propose', consoleUrl: 'https://c.example/console' }]);
+    const own = validateConfig({ meilisearchUrl: 'http://127.0.0.1:7700/', nodes: [{ id: 'd', url: 'https://d.example', proposeUrl: 'https://d.example/join', consoleUrl: 'javascript:x' }] });
+    expect(own.nodes[0].proposeUrl).toBe('https://d.example/join');
+    expect(own.nodes[0].consoleUrl).toBe('https://d.example/console');
     expect(() => validateConfig({ meilisearchUrl: 'javascript:1' })).toThrow();
   });
   it('CSP connect-src is the site and the Meilisearch origin; tiles widen img-src only when configured', () => {

@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Net;
-using Atlas.Protocol.Hosting;
+using Atlas.Hosting;
 using Atlas.TestKit;
-using Atlas.TestKit.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -11,8 +10,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
-using OpenTelemetry;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace Atlas.Protocol.Tests.Hosting;
 
@@ -48,11 +47,12 @@ public sealed class ServiceDefaultsTests
     }
 
     [Fact]
-    public async Task A_request_produces_server_and_client_activities_in_a_DI_registered_exporter()
+    public async Task A_request_produces_server_and_client_activities_in_an_exporter_added_by_the_host()
     {
-        var exporter = new InMemoryActivityExporter();
+        var exported = new LockedCollection<Activity>();
         await using var host = await TestHost.StartAsync(builder =>
-            builder.Services.AddSingleton<BaseExporter<Activity>>(exporter));
+            builder.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(exported)));
+        IReadOnlyList<Activity> Exported() => exported.Snapshot();
 
         // A sampled parent: the default ParentBased sampler follows the caller's decision.
         using var parent = new Activity("test-request") { ActivityTraceFlags = ActivityTraceFlags.Recorded }.Start();
@@ -67,25 +67,26 @@ public sealed class ServiceDefaultsTests
         await Poll.UntilAsync(
             () =>
             {
-                server = exporter.Activities.FirstOrDefault(a =>
+                server = Exported().FirstOrDefault(a =>
                     a.Source.Name == "Microsoft.AspNetCore" && a.Kind == ActivityKind.Server && a.TraceId == parent.TraceId);
                 return server is not null;
             },
-            "the server activity of GET /ping; have: " + string.Join("; ", exporter.Activities.Select(a => $"{a.Source.Name} {a.Kind} {a.DisplayName} {a.TraceId} parent {a.ParentId}")) + $" want trace {parent.TraceId}",
+            "the server activity of GET /ping; have: " + string.Join("; ", Exported().Select(a => $"{a.Source.Name} {a.Kind} {a.DisplayName} {a.TraceId} parent {a.ParentId}")) + $" want trace {parent.TraceId}",
             TimeSpan.FromSeconds(10));
 
         Assert.NotNull(server);
         Assert.Equal(ActivityStatusCode.Unset, server.Status);
-        Assert.Contains(exporter.Activities, a =>
+        Assert.Contains(Exported(), a =>
             a.Source.Name == "System.Net.Http" && a.Kind == ActivityKind.Client && a.TraceId == parent.TraceId);
     }
 
     [Fact]
-    public async Task Atlas_and_aspnetcore_meters_reach_an_exporter_added_through_the_options()
+    public async Task Atlas_aspnetcore_and_runtime_meters_reach_an_exporter_added_by_the_host()
     {
-        var exporter = new InMemoryMetricExporter();
-        await using var host = await TestHost.StartAsync(
-            configureOptions: o => o.ConfigureMetrics = m => m.AddReader(new BaseExportingMetricReader(exporter)));
+        var exported = new LockedCollection<MetricSnapshot>();
+        await using var host = await TestHost.StartAsync(builder =>
+            builder.Services.ConfigureOpenTelemetryMeterProvider(m => m.AddInMemoryExporter(exported)));
+        IReadOnlyList<MetricSnapshot> Exported() => exported.Snapshot();
         var provider = host.App.Services.GetRequiredService<MeterProvider>();
 
         var meterName = $"Atlas.Tests.{Guid.NewGuid():N}";
@@ -102,14 +103,14 @@ public sealed class ServiceDefaultsTests
             () =>
             {
                 provider.ForceFlush(5_000);
-                return exporter.Metrics.Any(m => m.Name == "http.server.request.duration" && m.Points.Sum(p => p.HistogramCount) > 0);
+                return Exported().Any(m => m.Name == "http.server.request.duration" && m.MetricPoints.Sum(p => p.GetHistogramCount()) > 0);
             },
             "http.server.request.duration",
             TimeSpan.FromSeconds(10));
 
-        var things = exporter.Metrics.Last(m => m.MeterName == meterName && m.Name == "atlas.test.things");
-        Assert.Equal(3, things.Points.Single().LongValue);
-        Assert.Contains(exporter.Metrics, m => m.MeterName == "System.Runtime");
+        var things = Exported().Last(m => m.MeterName == meterName && m.Name == "atlas.test.things");
+        Assert.Equal(3, things.MetricPoints.Single().GetSumLong());
+        Assert.Contains(Exported(), m => m.MeterName == "System.Runtime");
     }
 
     [Fact]
@@ -147,14 +148,12 @@ public sealed class ServiceDefaultsTests
 
         public HttpClient Http { get; }
 
-        public static async Task<TestHost> StartAsync(
-            Action<WebApplicationBuilder>? configure = null,
-            Action<ServiceDefaultsOptions>? configureOptions = null)
+        public static async Task<TestHost> StartAsync(Action<WebApplicationBuilder>? configure = null)
         {
             var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             configure?.Invoke(builder);
-            builder.AddServiceDefaults(configureOptions);
+            builder.AddServiceDefaults("atlas-test");
 
             var app = builder.Build();
             app.MapDefaultEndpoints();

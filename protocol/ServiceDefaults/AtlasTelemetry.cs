@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
-namespace Atlas.Protocol.Hosting;
+namespace Atlas.Hosting;
 
 /// <summary>Names (and shared instances) of Atlas's own ActivitySources and Meters; all match "Atlas.*".</summary>
 public static class AtlasTelemetry
