@@ -14,6 +14,7 @@ import net from 'node:net';
 import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { fixtureDocuments, signFixtures, INDEX_SETTINGS, SIGNED_INDEX_SETTINGS } from './fixtures.mjs';
+import { bigDocuments } from './bigindex.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const webDir = path.resolve(here, '..');
@@ -21,6 +22,8 @@ const repoRoot = path.resolve(webDir, '..');
 const args = new Set(process.argv.slice(2));
 const INDEX = 'organisations';
 const SIGNED_INDEX = `${INDEX}-signed`;
+const BIG_INDEX = 'organisations_generated';
+const BIG_PLACES = Number(process.env.E2E_BIG_PLACES || 30000);
 const children = [];
 let tmpDir = null;
 
@@ -83,13 +86,13 @@ async function meili(base, key, method, p, body) {
   return json;
 }
 
-async function waitTask(base, key, task) {
-  const deadline = Date.now() + 30000;
+async function waitTask(base, key, task, ms = 30000) {
+  const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     const t = await meili(base, key, 'GET', `/tasks/${task.taskUid}`);
     if (t.status === 'succeeded') return t;
     if (t.status === 'failed' || t.status === 'canceled') throw new Error(`task ${t.uid} ${t.status}: ${JSON.stringify(t.error)}`);
-    await sleep(100);
+    await sleep(ms > 30000 ? 500 : 100);
   }
   throw new Error(`task ${task.taskUid} timed out`);
 }
@@ -132,15 +135,28 @@ async function loadFixtures({ base, masterKey }, { hostile }) {
   const { docs, signed, pins } = await signFixtures(fixtureDocuments({ hostile }));
   await waitTask(base, masterKey, await meili(base, masterKey, 'POST', `/indexes/${INDEX}/documents`, docs));
   await waitTask(base, masterKey, await meili(base, masterKey, 'POST', `/indexes/${SIGNED_INDEX}/documents`, signed));
-  const key = await meili(base, masterKey, 'POST', '/keys', { description: 'atlas web e2e search', actions: ['search'], indexes: [INDEX, SIGNED_INDEX], expiresAt: null });
+  const key = await meili(base, masterKey, 'POST', '/keys', { description: 'atlas web e2e search', actions: ['search'], indexes: [INDEX, SIGNED_INDEX, BIG_INDEX], expiresAt: null });
   log(`loaded ${docs.length} fixture documents and ${signed.length} signed documents`);
   return { searchKey: key.key, pins };
 }
 
-async function startWeb(config) {
+/** The generated index with more places than any answer may hold; loads in the background while other tests run. */
+async function startBigIndex({ base, masterKey }) {
+  const big = bigDocuments(BIG_PLACES);
+  await waitTask(base, masterKey, await meili(base, masterKey, 'POST', '/indexes', { uid: BIG_INDEX, primaryKey: 'doc_id' }));
+  const tasks = [await meili(base, masterKey, 'PATCH', `/indexes/${BIG_INDEX}/settings`, INDEX_SETTINGS)];
+  for (let i = 0; i < big.docs.length; i += 10000) {
+    tasks.push(await meili(base, masterKey, 'POST', `/indexes/${BIG_INDEX}/documents`, big.docs.slice(i, i + 10000)));
+  }
+  const ready = (async () => { for (const t of tasks) await waitTask(base, masterKey, t, 300000); log(`loaded ${big.places} generated places`); })();
+  ready.catch(() => {});
+  return { ...big, docs: undefined, ready };
+}
+
+async function startWeb(config, name = 'config.json') {
   const dist = path.join(webDir, 'dist');
   if (!fs.existsSync(path.join(dist, 'index.html'))) throw new Error('web/dist is missing: run "npm run build" first');
-  const cfgPath = path.join(tmpDir, 'config.json');
+  const cfgPath = path.join(tmpDir, name);
   fs.writeFileSync(cfgPath, JSON.stringify(config, null, 2));
   const child = start(process.execPath, [path.join(webDir, 'serve.mjs'), '--port', '0', '--root', dist, '--config', cfgPath], 'serve');
   const url = await withTimeout(new Promise((resolve, reject) => {
@@ -158,6 +174,8 @@ let meiliAdmin = process.env.ATLAS_MEILI_URL && process.env.ATLAS_MEILI_MASTER_K
     index: process.env.ATLAS_MEILI_INDEX || INDEX, configPath: process.env.ATLAS_WEB_CONFIG }
   : null;
 
+const extra = {};
+
 async function main() {
   let webUrl = process.env.ATLAS_WEB_URL;
   const harnessMode = !webUrl;
@@ -174,6 +192,11 @@ async function main() {
     };
     webUrl = await startWeb(config);
     meiliAdmin = { url: m.base, masterKey: m.masterKey, index: INDEX, configPath: path.join(tmpDir, 'config.json') };
+    if (!args.has('--screenshots') && !args.has('--perf') && !args.has('--keep')) {
+      const big = await startBigIndex(m);
+      big.url = await startWeb({ ...config, index: BIG_INDEX }, 'config-big.json');
+      extra.big = big;
+    }
   }
   if (args.has('--keep')) { log(`running; Ctrl-C to stop. ${webUrl}`); await new Promise(() => {}); }
   if (args.has('--screenshots')) {
@@ -187,7 +210,7 @@ async function main() {
     return 0;
   }
   const { runTests } = await import('./run.mjs');
-  const { failed } = await runTests({ baseUrl: webUrl, harness: harnessMode, meili: meiliAdmin });
+  const { failed } = await runTests({ baseUrl: webUrl, harness: harnessMode, extra, meili: meiliAdmin });
   return failed ? 1 : 0;
 }
 
