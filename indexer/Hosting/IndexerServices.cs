@@ -33,6 +33,9 @@ public static class IndexerServices
         services.AddSingleton<SearchFlusher>();
         services.AddSingleton<Reindexer>();
         services.AddSingleton<PushHandler>();
+        services.AddSingleton<SiblingForwarder>();
+        services.AddHttpClient(SiblingForwarder.ClientName, c => c.Timeout = TimeSpan.FromSeconds(5))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         services.AddHttpClient<PeerHttp>(PeerHttp.ClientName).ConfigurePrimaryHttpMessageHandler(PeerHttp.CreateHandler);
         services.AddHttpClient(MeilisearchHttpClientName, (sp, http) =>
         {
@@ -53,6 +56,7 @@ public static class IndexerServices
         services.AddHostedService<MigrateOnStart>();
         services.AddHostedService<SyncWorker>();
         services.AddHostedService<FlushWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<SiblingForwarder>());
         return services;
     }
 

@@ -40,7 +40,7 @@ public static class PushApi
         return app;
     }
 
-    public static async Task<Results<Accepted<PushAnswer>, ProblemHttpResult>> Notify(HttpRequest request, PushHandler handler, CancellationToken ct)
+    public static async Task<Results<Accepted<PushAnswer>, ProblemHttpResult>> Notify(HttpRequest request, PushHandler handler, SiblingForwarder siblings, CancellationToken ct)
     {
         var body = await ReadCapped(request, ProtocolLimits.MaxHeadBytes, ct);
         if (body.Problem is { } problem)
@@ -49,7 +49,9 @@ public static class PushApi
         }
         try
         {
-            return TypedResults.Accepted((string?)null, new PushAnswer(handler.Notify(body.Text!)));
+            var answer = handler.Notify(body.Text!);
+            siblings.Forward(request, "atlas/v1/notify", body.Text!);
+            return TypedResults.Accepted((string?)null, new PushAnswer(answer));
         }
         catch (ProtocolException e)
         {
@@ -57,7 +59,7 @@ public static class PushApi
         }
     }
 
-    public static async Task<Results<Accepted<PushAnswer>, ProblemHttpResult>> Relay(HttpRequest request, PushHandler handler, CancellationToken ct)
+    public static async Task<Results<Accepted<PushAnswer>, ProblemHttpResult>> Relay(HttpRequest request, PushHandler handler, SiblingForwarder siblings, CancellationToken ct)
     {
         var body = await ReadCapped(request, ProtocolLimits.MaxListingBytes, ct);
         if (body.Problem is { } problem)
@@ -66,7 +68,9 @@ public static class PushApi
         }
         try
         {
-            return TypedResults.Accepted((string?)null, new PushAnswer(await handler.RelayAsync(body.Text!, ct)));
+            var answer = await handler.RelayAsync(body.Text!, ct);
+            siblings.Forward(request, "atlas/v1/relay", body.Text!);
+            return TypedResults.Accepted((string?)null, new PushAnswer(answer));
         }
         catch (ProtocolException e)
         {
