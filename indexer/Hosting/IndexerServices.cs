@@ -27,6 +27,8 @@ public static class IndexerServices
         services.AddSingleton<SyncSignal>();
         services.AddSingleton<FlushSignal>();
         services.AddSingleton<DocumentBuilder>();
+        services.AddSingleton<PassFetcher>();
+        services.AddSingleton<PassCommitter>();
         services.AddSingleton<PeerSynchronizer>();
         services.AddSingleton<Maintenance>();
         services.AddSingleton<SyncRunner>();
