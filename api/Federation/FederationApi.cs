@@ -33,7 +33,7 @@ public static class FederationApi
         return app;
     }
 
-    public static FileContentHttpResult Descriptor(HttpResponse response, NodeStore store, IOptions<NodeOptions> options, EditorConsole.ConsoleSite console)
+    public static FileContentHttpResult Descriptor(HttpResponse response, NodeStore store, IOptions<NodeOptions> options)
     {
         using var conn = store.Open();
         var node = NodeIdentity.Load(conn);
@@ -49,7 +49,7 @@ public static class FederationApi
             Vocabulary: $"{b}/api/vocabulary",
             OpenApi: $"{b}/openapi/v1.json",
             ProposeUrl: $"{b}{Pages.NodePages.ProposePath}",
-            ConsoleUrl: console.ConsoleUrl); // the console's origin (passkeys need a domain, e.g. localhost for 127.0.0.1)
+            ConsoleUrl: $"{b}{Pages.NodePages.ConsolePath}");
         return Protocol(new NodeDescriptor(ProtocolLimits.ProtocolVersion, node.NodeId, node.Name, b, node.Region, options.Value.Licence, links), ProtocolJsonContext.Default.NodeDescriptor)
             .Send(response, Json, Representation.Revalidate);
     }
