@@ -251,7 +251,8 @@ if [[ $web -eq 1 ]]; then
       base=$((20000 + RANDOM % 20000))
       fed_log="$results/federation.log"
       web_port="$(free_port)"
-      CONFIGURATION=Debug ATLAS_DATA="$fed_data" NODE_PORT_BASE="$base" MEILI_PORT="$(free_port)" \
+      meili_port="$(free_port)"
+      CONFIGURATION=Debug ATLAS_DATA="$fed_data" NODE_PORT_BASE="$base" MEILI_PORT="$meili_port" \
         INDEXER_PORT="$(free_port)" WEB_PORT="$web_port" setsid deploy/local/up.sh >"$fed_log" 2>&1 &
       fed_pid=$!
       deadline=$((SECONDS + 600))
@@ -259,7 +260,10 @@ if [[ $web -eq 1 ]]; then
         sleep 1
       done
       if grep -q "federation is running" "$fed_log"; then
-        run_e2e "web (e2e, sample federation)" web-e2e-federation ATLAS_WEB_URL="http://127.0.0.1:$web_port/"
+        # The master key lets the verification tests tamper with Meilisearch the way a broken-into indexer could.
+        run_e2e "web (e2e, sample federation)" web-e2e-federation ATLAS_WEB_URL="http://127.0.0.1:$web_port/" \
+          ATLAS_MEILI_URL="http://127.0.0.1:$meili_port" ATLAS_MEILI_MASTER_KEY_FILE="$fed_data/meili-master-key" \
+          ATLAS_WEB_CONFIG="$fed_data/web-config.json"
         # The editors' console against the same federation: passkey sign-in, moderation, takedown (web/e2e/console.mjs).
         E2E_NPM_SCRIPT=e2e:console run_e2e "web (e2e, console on the sample federation)" web-e2e-console \
           ATLAS_WEB_URL="http://127.0.0.1:$web_port/" ATLAS_FED_DATA="$fed_data" ATLAS_NODE_PORT="$((base + 1))" \
