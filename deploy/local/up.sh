@@ -146,9 +146,16 @@ wait_http "http://127.0.0.1:$WEB_PORT/" 30
     IFS=: read -r id port _ <<<"$spec"
     printf '  propose  %-7s http://127.0.0.1:%s/propose\n' "$id" "$port"
   done
+  # Passkeys need a domain name, not an IP address: the console is opened at localhost (the same 127.0.0.1).
   for spec in "${NODES[@]}"; do
     IFS=: read -r id port _ <<<"$spec"
-    printf '  console  %-7s http://127.0.0.1:%s/console\n' "$id" "$port"
+    printf '  console  %-7s http://localhost:%s/console\n' "$id" "$port"
+  done
+  echo "One-time links for each node's first admin to create a passkey (valid 72 h; a new one on every start):"
+  for spec in "${NODES[@]}"; do
+    IFS=: read -r id port _ <<<"$spec"
+    link="$(dotnet "$BIN_API" enrol --name "first admin" --role admin --data "$DATA/$id" 2>/dev/null || echo "(could not make one: see 'Atlas.Api enrol --help')")"
+    printf '  enrol    %-7s %s\n' "$id" "$link"
   done
   echo "Admin tokens (bearer, for /api/admin/...): $DATA/<node>/admin-token"
   echo "Press Ctrl-C to stop."
