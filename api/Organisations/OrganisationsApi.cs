@@ -25,8 +25,10 @@ public static class OrganisationsApi
     public static IEndpointRouteBuilder MapOrganisations(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api").WithTags("Organisations").RequireCors(NodeServices.PublicReadCors);
-        group.MapGet("/organisations", Browse);
-        group.MapGet("/vocabulary", () => TypedResults.Ok(FocusVocabulary.Document));
+        group.MapGet("/organisations", Browse).WithName("BrowseOrganisations").WithSummary("This node's published organisations (public fields), filtered and paged");
+        group.MapGet("/organisations/{id}", Published).WithName("GetPublishedOrganisation").WithSummary("One published organisation (public fields): what a suggested correction starts from");
+        group.MapGet("/vocabulary", () => TypedResults.Ok(FocusVocabulary.Document)).WithName("GetVocabulary").WithSummary("Focus areas with labels in every UI language");
+        group.MapGet("/places", () => TypedResults.Ok(Gazetteer.Cities)).WithName("GetPlaces").WithSummary("The node's gazetteer: known cities with country, centre and the names people type");
         return app;
     }
 
@@ -41,6 +43,14 @@ public static class OrganisationsApi
         var cityNames = query.City is null ? null : CityNames(query.City);
         var matches = organisations.Current(conn).Where(i => Matches(i.Org, query, cityNames)).ToList();
         return TypedResults.Ok(new OrganisationPage(matches.Skip((page - 1) * PageSize).Take(PageSize).ToList(), page, PageSize, matches.Count));
+    }
+
+    public static Results<Ok<OrganisationItem>, ProblemHttpResult> Published(string id, NodeStore store, PublishedOrganisations organisations)
+    {
+        using var conn = store.Open();
+        return organisations.Current(conn).FirstOrDefault(i => i.Id == id) is { } item
+            ? TypedResults.Ok(item)
+            : TypedResults.Problem(statusCode: 404, title: "Not found", detail: "This node publishes no organisation with that id.");
     }
 
     /// <summary>"Берлин" finds Berlin: a city filter matches every gazetteer variant of the name.</summary>
