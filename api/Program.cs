@@ -41,7 +41,5 @@ try
 }
 catch (OptionsValidationException e)
 {
-    // A configuration mistake is an operator error, not a crash: one line naming the setting.
-    await Console.Error.WriteLineAsync("error: " + string.Join(" ", e.Failures));
-    return 1;
+    return CommandLineRunner.InvalidConfiguration(e);
 }

@@ -56,8 +56,7 @@ public static class NodeServices
         services.AddHostedService<HeadWorker>();
         services.AddHealthChecks().AddCheck<NodeReadiness>("node", tags: [ServiceDefaults.ReadyTag]);
         services.AddHostedService<NotifyWorker>();
-        services.AddHttpClient("notify", c => c.Timeout = TimeSpan.FromSeconds(10))
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false }); // no redirects to other hosts
+        services.AddNotifyClient();
 
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
         services.ConfigureHttpJsonOptions(o =>

@@ -1,6 +1,8 @@
 using System.Globalization;
 using Atlas.Indexer.State;
+using Atlas.Protocol.Geo;
 using Atlas.Protocol.Model;
+using Atlas.Protocol.Vocabulary;
 using Microsoft.Data.Sqlite;
 
 namespace Atlas.Indexer.Search;
@@ -38,8 +40,15 @@ public sealed class DocumentBuilder(TimeProvider time)
         var channels = org.Channels.Select(x => new ChannelDoc(x.Kind, x.Url)).ToList();
         var relationships = org.Relationships.Select(r => new RelationshipDoc(r.Type, r.Target, TargetName(c, r.Target))).ToList();
         var online = org.Locations.Any(l => l.Kind == "online");
+        var placeNames = PlaceNames(physical);
+        var focusLabels = org.Focus.SelectMany(FocusVocabulary.SearchTerms).Distinct(StringComparer.Ordinal).ToList();
+        var cityFocus = cities.SelectMany(city => org.Focus.Select(f => $"{city}|{f}")).Distinct(StringComparer.Ordinal).ToList();
 
-        return org.Locations.Select((l, n) => new SearchDocument(
+        return org.Locations.Select((l, n) =>
+        {
+            var geo = l is { Lat: { } lat, Lon: { } lon } ? new GeoDoc(lat, lon) : null;
+            string? Cell(int level) => geo is null ? null : MapCells.Id(level, geo.Lat, geo.Lng);
+            return new SearchDocument(
             DocId: $"{listingId}_{n}",
             ListingId: listingId,
             Node: row.Node,
@@ -53,7 +62,7 @@ public sealed class DocumentBuilder(TimeProvider time)
             Cities: cities,
             Countries: countries,
             Place: new PlaceDoc(l.Kind, l.City, l.Country, l.Precision, l.Address, l.ServiceArea),
-            Geo: l is { Lat: { } lat, Lon: { } lon } ? new GeoDoc(lat, lon) : null,
+            Geo: geo,
             Online: online,
             Contacts: contacts,
             HasContact: contacts.Count > 0,
@@ -70,8 +79,28 @@ public sealed class DocumentBuilder(TimeProvider time)
             Endorsed: endorsedBy.Count >= 2,
             Alerts: alerts,
             HasAlerts: alerts.Count > 0,
-            UpdatedAt: payload.Iat)).ToList();
+            UpdatedAt: payload.Iat,
+            Primary: n == 0,
+            PlaceNames: placeNames,
+            FocusLabels: focusLabels,
+            CityFocus: cityFocus,
+            Cell4: Cell(4),
+            Cell6: Cell(6),
+            Cell8: Cell(8),
+            Cell10: Cell(10),
+            Cell12: Cell(12),
+            Cell14: Cell(14),
+            Cell16: Cell(16));
+        }).ToList();
     }
+
+    /// <summary>Every name of the organisation's cities and countries in the UI languages and common spellings
+    /// (gazetteer), so "Тбилиси", "Тбілісі", "Tiflis" and "Tbilisi" all find it.</summary>
+    private static List<string> PlaceNames(IEnumerable<Location> physical) =>
+        physical
+            .SelectMany(l => (Gazetteer.Lookup(l.City!, l.Country!)?.AllNames ?? [l.City!]).Concat(Gazetteer.CountryNames(l.Country!)))
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
 
     private static IReadOnlyDictionary<string, string>? TargetName(SqliteConnection c, string target)
     {
