@@ -33,7 +33,7 @@ namespace Atlas.Api.Extensions;
 [JsonSerializable(typeof(SubmissionView))]
 [JsonSerializable(typeof(OrganisationPage))]
 [JsonSerializable(typeof(OrganisationItem))]
-[JsonSerializable(typeof(IReadOnlyList<Atlas.Protocol.Geo.GazetteerCity>))]
+[JsonSerializable(typeof(List<PlaceView>))]
 [JsonSerializable(typeof(AdminOrganisation))]
 [JsonSerializable(typeof(List<AdminOrganisation>))]
 [JsonSerializable(typeof(PublishResult))]

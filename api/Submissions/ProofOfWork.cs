@@ -11,10 +11,10 @@ public sealed class ProofOfWorkOptions
 {
     public const string Section = "ProofOfWork";
 
-    /// <summary>Leading zero bits of SHA-256(challenge ":" nonce). Each bit doubles the expected work (18 ≈ 262,000
-    /// hashes, well under a second in a browser). 0 switches the proof off (tests, or a node behind its own gate).</summary>
+    /// <summary>Leading zero bits of SHA-256(challenge ":" nonce). Each bit doubles the expected work
+    /// (16 ≈ 65,000 hashes: a fraction of a second in a browser; a native flood pays it per submission). 0 switches the proof off (tests, or a node behind its own gate).</summary>
     [Range(0, 28)]
-    public int Bits { get; set; } = 18;
+    public int Bits { get; set; } = 16;
 
     /// <summary>How long a challenge may be used (and how long its single use is remembered).</summary>
     [Range(30, 3600)]

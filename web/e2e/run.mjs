@@ -409,7 +409,7 @@ export function defineTests({ harness }) {
   return tests;
 }
 
-export async function runTests({ baseUrl, harness }) {
+export async function runTests({ baseUrl, harness, quiet = false }) {
   const url = baseUrl.replace(/\/+$/, '') + '/?lang=en';
   const tests = defineTests({ harness });
   const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY, 'i') : null;
@@ -449,6 +449,7 @@ export async function runTests({ baseUrl, harness }) {
   } finally {
     await browser.close();
   }
-  console.log(`e2e: ${passed} passed, ${failed} failed`);
+  // quiet: the harness prints one closing line for every suite it ran
+  if (!quiet) console.log(`e2e: ${passed} passed, ${failed} failed`);
   return { passed, failed };
 }
