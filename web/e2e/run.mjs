@@ -143,6 +143,9 @@ export function defineTests({ harness }) {
       assert.equal(await page.locator('#card-dialog .places li').count(), 4); // 3 cities + online
       assert.match(await page.textContent('#card-dialog'), /press@harbour\.example\.org/);
       assert.match(await page.textContent('#card-dialog .provenance'), /Atlas Berlin/);
+      // "Suggest a correction" goes to the signing node's propose page for this listing
+      const listing = await page.getAttribute('#card-dialog article.card', 'data-listing');
+      assert.equal(await page.getAttribute('#card-dialog a.suggest-correction', 'href'), `http://127.0.0.1:5101/propose?listing=${listing}&lang=en`);
       assert.match(await page.textContent('#card-dialog .provenance'), /2 other nodes/);
       assert.equal(await page.getAttribute('#card-dialog a[href^="https://t.me/"]', 'rel'), 'noopener noreferrer nofollow');
       // a vCard downloads

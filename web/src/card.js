@@ -6,7 +6,8 @@ import { validGeo } from './geo.js';
 
 /**
  * Render the card for all place documents of one listing.
- * ctx: {i18n, onOpen(listingId), onShowOnMap(lat, lng), uiLanguageName(tag)}
+ * ctx: {i18n, onOpen(listingId), onShowOnMap(lat, lng), uiLanguageName(tag), correctionUrl(doc) → URL of the signing node's
+ * propose page for this listing, or null}
  */
 export function renderCard(dialog, docs, ctx) {
   const { i18n } = ctx;
@@ -138,6 +139,9 @@ export function renderCard(dialog, docs, ctx) {
   ps.append(h('p', null, endorsers.length
     ? i18n.t('card.endorsedBy', { n: endorsers.length, nodes: endorsers.join(', ') })
     : i18n.t('card.notEndorsed')));
+  // "Suggest a correction": the signing node's propose page, prefilled from the published version
+  const correction = ctx.correctionUrl ? ctx.correctionUrl(doc) : null;
+  if (correction) ps.append(h('p', null, extLink(correction, i18n.t('card.suggest'), { class: 'suggest-correction' })));
   card.append(ps);
 
   dialog.append(card);

@@ -160,7 +160,7 @@ async function openCard(listingId) {
     [res] = await run('card', [buildListingQuery(listingId, config.index)]);
   } catch (e) { showError(e); return; }
   const docs = res.hits.sort((a, b) => String(a.doc_id).localeCompare(String(b.doc_id), undefined, { numeric: true }));
-  renderCard(dialog, docs, { i18n, onOpen: openCard, onShowOnMap: showOnMap });
+  renderCard(dialog, docs, { i18n, onOpen: openCard, onShowOnMap: showOnMap, correctionUrl });
   if (!dialog.open) dialog.showModal();
   dialog.querySelector('.btn-close')?.focus();
 }
@@ -218,6 +218,17 @@ async function exportAs(format) {
   else if (format === 'geojson') download(`atlas-${stamp}.geojson`, 'application/geo+json', toGeoJSON(docs));
   else download(`atlas-${stamp}.json`, 'application/json', toJSON(docs));
   $('status').textContent = i18n.t('export.done', { n: docs.length });
+}
+
+/** The propose page of the node that signed a listing, for "Suggest a correction" (null when that node is not configured). */
+function correctionUrl(doc) {
+  const nodeId = (doc.provenance && doc.provenance.node) || doc.node;
+  const node = config.nodes.find((n) => n.id === nodeId);
+  if (!node || !doc.listing_id) return null;
+  const url = new URL(node.proposeUrl);
+  url.searchParams.set('listing', doc.listing_id);
+  url.searchParams.set('lang', i18n.lang);
+  return url.toString();
 }
 
 // ---- propose an initiative ----
