@@ -208,9 +208,52 @@ export async function runNodeTests({ only = process.env.E2E_ONLY ? new RegExp(pr
   return { passed, failed };
 }
 
-// node e2e/node-run.mjs: only these tests (after `vite build --mode node` and a dotnet build of the node)
+/** docs/screenshots of the propose and receipt pages, phone (Russian) and desktop (English). */
+export async function takeNodeScreenshots(outDir) {
+  fs.mkdirSync(outDir, { recursive: true });
+  const browser = await launch();
+  try {
+    const node = await startNode({ env: { RateLimiting__Submissions__PermitLimit: '100' } });
+    const shots = [
+      ['propose-phone.png', PHONE, '/propose', 'ru'],
+      ['propose-desktop.png', { viewport: { width: 1280, height: 900 }, locale: 'en-GB' }, '/propose', 'en'],
+    ];
+    for (const [file, ctxOpts, p, lang] of shots) {
+      const ctx = await browser.newContext(ctxOpts);
+      const page = ctx.pages()[0] || await ctx.newPage();
+      await openPropose(page, `${node.baseUrl}${p}?lang=${lang}`);
+      await fillProposal(page, lang === 'ru' ? TBILISI_GROUP : {
+        ...TBILISI_GROUP, name: 'Tbilisi mutual aid group', description: 'We help people who left with papers and housing.',
+        focus: ['Legal aid', 'Housing'], languages: ['Russian', 'English'], cities: [{ typed: 'Tbil', pick: 'Tbilisi' }, { typed: 'Yere', pick: 'Yerevan' }],
+      }, lang === 'ru' ? RU_LABELS : { addPlace: PROPOSE_MESSAGES.en['p.location.add'], addContact: PROPOSE_MESSAGES.en['p.contact.add'] });
+      await page.locator('#f-website').fill('tbilisi-mutual-aid.example');
+      await page.locator('#f-locations-1-precision-exact').check();
+      await page.locator('#f-locations-1-address').fill('Abovyan St 1');
+      await page.getByRole('button', { name: PROPOSE_MESSAGES[lang]['p.send'] }).click();
+      await page.waitForSelector('#e-website', { timeout: 60000 });
+      await page.screenshot({ path: path.join(outDir, file), fullPage: true });
+      console.log('[screenshots]', file);
+      await page.locator('#f-website').fill('https://tbilisi-mutual-aid.example');
+      await page.locator('#f-locations-1-precision-city').check();
+      await page.getByRole('button', { name: PROPOSE_MESSAGES[lang]['p.send'] }).click();
+      await page.waitForSelector('body[data-receipt-ready="true"]', { timeout: 60000 });
+      const receiptFile = file.replace('propose', 'receipt');
+      await page.screenshot({ path: path.join(outDir, receiptFile), fullPage: true });
+      console.log('[screenshots]', receiptFile);
+      await ctx.close();
+    }
+  } finally {
+    await browser.close();
+    await stopNodes();
+  }
+}
+
+// node e2e/node-run.mjs [--screenshots]: only these tests (or screenshots) (after `vite build --mode node` and a dotnet build of the node)
 import { fileURLToPath } from 'node:url';
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes('--screenshots')) {
+  await takeNodeScreenshots(path.join(REPO_ROOT, 'docs/screenshots'));
+  process.exit(0);
+} else if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { failed, passed } = await runNodeTests();
   console.log(`e2e: ${passed} passed, ${failed} failed`);
   process.exit(failed ? 1 : 0);
