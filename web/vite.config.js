@@ -18,13 +18,13 @@ export const NODE_PAGES = ['propose', 'receipt', 'console'];
 
 export default defineConfig(({ mode }) => mode === 'node'
   ? {
-    root: resolve(__dirname, 'pages'),
+    root: resolve(import.meta.dirname, 'pages'),
     base: '/pages/',
     publicDir: false,
     build: {
       ...shared,
-      outDir: resolve(__dirname, 'dist-node'),
-      rollupOptions: { input: Object.fromEntries(NODE_PAGES.map((p) => [p, resolve(__dirname, 'pages', `${p}.html`)])) },
+      outDir: resolve(import.meta.dirname, 'dist-node'),
+      rollupOptions: { input: Object.fromEntries(NODE_PAGES.map((p) => [p, resolve(import.meta.dirname, 'pages', `${p}.html`)])) },
     },
   }
   : {

@@ -182,5 +182,34 @@ internal static class Migrations
             last_seen_at INTEGER NOT NULL) STRICT;
         CREATE INDEX ix_console_sessions_user ON console_sessions (user_id);
         """,
+        """
+        -- Submissions may be withdrawn by their submitter (status 'withdrawn', email and note cleared), and ids are
+        -- never reused (AUTOINCREMENT): a receipt or an audit entry always names the same submission.
+        CREATE TABLE submissions_v2 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            listing_id TEXT,
+            org_json TEXT NOT NULL,
+            submitter_email TEXT,
+            note TEXT,
+            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'rejected', 'withdrawn')),
+            created_at INTEGER NOT NULL,
+            decided_by TEXT,
+            decided_at INTEGER,
+            reason TEXT,
+            published_id TEXT) STRICT;
+        INSERT INTO submissions_v2 SELECT * FROM submissions;
+        DROP TABLE submissions;
+        ALTER TABLE submissions_v2 RENAME TO submissions;
+
+        -- The submitter's receipt: SHA-256 of the capability token (the token itself is never stored).
+        CREATE TABLE submission_receipts (
+            hash TEXT PRIMARY KEY,
+            submission_id INTEGER NOT NULL UNIQUE REFERENCES submissions(id),
+            created_at INTEGER NOT NULL) STRICT;
+
+        -- Spent proof-of-work challenges (single use), kept until the challenge expires.
+        CREATE TABLE pow_spent (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) STRICT;
+        CREATE INDEX ix_pow_spent_expires ON pow_spent (expires_at);
+        """,
     ];
 }

@@ -12,6 +12,10 @@ public sealed record OrganisationItem(string Id, long Seq, Organisation Org);
 
 public sealed record OrganisationPage(IReadOnlyList<OrganisationItem> Items, int Page, int PageSize, int Total);
 
+/// <summary>A gazetteer city for the propose page's picker: canonical name (what a submission sends), country, its name
+/// in each UI language and the other spellings people type.</summary>
+public sealed record PlaceView(string Name, string Country, IReadOnlyDictionary<string, string> Names, IReadOnlyList<string> Variants);
+
 public sealed record OrganisationQuery(string? City, string? Country, string? Focus, string? Language, string? Q, int? Page);
 
 /// <summary>Plain-JSON browsing of this node's published organisations: exactly what the signed listings
@@ -25,8 +29,10 @@ public static class OrganisationsApi
     public static IEndpointRouteBuilder MapOrganisations(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api").WithTags("Organisations").RequireCors(NodeServices.PublicReadCors);
-        group.MapGet("/organisations", Browse);
-        group.MapGet("/vocabulary", () => TypedResults.Ok(FocusVocabulary.Document));
+        group.MapGet("/organisations", Browse).WithName("BrowseOrganisations").WithSummary("This node's published organisations (public fields), filtered and paged");
+        group.MapGet("/organisations/{id}", Published).WithName("GetPublishedOrganisation").WithSummary("One published organisation (public fields): what a suggested correction starts from");
+        group.MapGet("/vocabulary", () => TypedResults.Ok(FocusVocabulary.Document)).WithName("GetVocabulary").WithSummary("Focus areas with labels in every UI language");
+        group.MapGet("/places", () => TypedResults.Ok(Gazetteer.Cities.Select(c => new PlaceView(c.Name, c.Country, c.Names, c.Variants)).ToList())).WithName("GetPlaces").WithSummary("The node's gazetteer: known cities with country, centre and the names people type");
         return app;
     }
 
@@ -41,6 +47,14 @@ public static class OrganisationsApi
         var cityNames = query.City is null ? null : CityNames(query.City);
         var matches = organisations.Current(conn).Where(i => Matches(i.Org, query, cityNames)).ToList();
         return TypedResults.Ok(new OrganisationPage(matches.Skip((page - 1) * PageSize).Take(PageSize).ToList(), page, PageSize, matches.Count));
+    }
+
+    public static Results<Ok<OrganisationItem>, ProblemHttpResult> Published(string id, NodeStore store, PublishedOrganisations organisations)
+    {
+        using var conn = store.Open();
+        return organisations.Current(conn).FirstOrDefault(i => i.Id == id) is { } item
+            ? TypedResults.Ok(item)
+            : TypedResults.Problem(statusCode: 404, title: "Not found", detail: "This node publishes no organisation with that id.");
     }
 
     /// <summary>"Берлин" finds Berlin: a city filter matches every gazetteer variant of the name.</summary>

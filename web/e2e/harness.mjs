@@ -210,7 +210,15 @@ async function main() {
     return 0;
   }
   const { runTests } = await import('./run.mjs');
-  const { failed } = await runTests({ baseUrl: webUrl, harness: harnessMode, extra, meili: meiliAdmin });
+  const site = await runTests({ baseUrl: webUrl, harness: harnessMode, extra, meili: meiliAdmin, quiet: harnessMode });
+  let nodes = { passed: 0, failed: 0 };
+  if (harnessMode) {
+    // The node's own pages (propose, receipt): against real node processes (artifacts/bin/Atlas.Api).
+    const { runNodeTests } = await import('./node-run.mjs');
+    try { nodes = await runNodeTests(); } catch (e) { console.log(`  FAIL node pages: ${e && e.message || e}`); nodes = { passed: 0, failed: 1 }; }
+  }
+  const passed = site.passed + nodes.passed, failed = site.failed + nodes.failed;
+  if (harnessMode) console.log(`e2e: ${passed} passed, ${failed} failed`);
   return failed ? 1 : 0;
 }
 

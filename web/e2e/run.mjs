@@ -226,6 +226,9 @@ export function defineTests({ harness, meili = null }) {
       assert.equal(await page.locator('#card-dialog .places li').count(), 4); // 3 cities + online
       assert.match(await page.textContent('#card-dialog'), /press@harbour\.example\.org/);
       assert.match(await page.textContent('#card-dialog .provenance'), /Atlas Berlin/);
+      // "Suggest a correction" goes to the signing node's propose page for this listing
+      const listing = await page.getAttribute('#card-dialog article.card', 'data-listing');
+      assert.equal(await page.getAttribute('#card-dialog a.suggest-correction', 'href'), `http://127.0.0.1:5101/propose?listing=${listing}&lang=en`);
       assert.match(await page.textContent('#card-dialog .provenance'), /2 other nodes/);
       assert.equal(await page.getAttribute('#card-dialog a[href^="https://t.me/"]', 'rel'), 'noopener noreferrer nofollow');
       // a vCard downloads
@@ -584,7 +587,7 @@ function fixtureOrganisations(docs) {
   return [...by.values()];
 }
 
-export async function runTests({ baseUrl, harness, extra = {}, meili = null }) {
+export async function runTests({ baseUrl, harness, extra = {}, meili = null, quiet = false }) {
   const url = baseUrl.replace(/\/+$/, '') + '/?lang=en';
   const tests = defineTests({ harness, meili });
   const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY, 'i') : null;
@@ -625,6 +628,7 @@ export async function runTests({ baseUrl, harness, extra = {}, meili = null }) {
   } finally {
     await browser.close();
   }
-  console.log(`e2e: ${passed} passed, ${failed} failed`);
+  // quiet: the harness prints one closing line for every suite it ran
+  if (!quiet) console.log(`e2e: ${passed} passed, ${failed} failed`);
   return { passed, failed };
 }

@@ -8,7 +8,8 @@ import { ruleCategory } from './verify.js';
 
 /**
  * Render the card for all place documents of one listing.
- * ctx: {i18n, onOpen(listingId), onShowOnMap(lat, lng), uiLanguageName(tag), verdict}
+ * ctx: {i18n, onOpen(listingId), onShowOnMap(lat, lng), uiLanguageName(tag), verdict, correctionUrl(doc) → URL of the
+ * signing node's propose page for this listing, or null}
  * verdict (verify.js verifyCard): {ok: true, nodeName, seq, iat, rootKid} or {ok: false, rule, diffs}; anything but
  * ok: true renders the warning and no contact, website or channel as a link.
  */
@@ -150,6 +151,9 @@ export function renderCard(dialog, docs, ctx) {
   ps.append(h('p', null, endorsers.length
     ? i18n.t('card.endorsedBy', { n: endorsers.length, nodes: endorsers.join(', ') })
     : i18n.t('card.notEndorsed')));
+  // "Suggest a correction": the signing node's propose page, prefilled from the published version
+  const correction = ctx.correctionUrl ? ctx.correctionUrl(doc) : null;
+  if (correction) ps.append(h('p', null, extLink(correction, i18n.t('card.suggest'), { class: 'suggest-correction' })));
   card.append(ps);
 
   dialog.append(card);

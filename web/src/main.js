@@ -255,7 +255,7 @@ async function openCard(listingId) {
     subtle: crypto.subtle, docs, listingId, signed, keysets: keysetDocs, pins: config.pins, nowSeconds: now(), cache: verifiedKeysets,
   }) : null;
   if (openListing !== listingId) return; // another card was opened meanwhile
-  renderCard(dialog, docs, { i18n, onOpen: openCard, onShowOnMap: showOnMap, verdict });
+  renderCard(dialog, docs, { i18n, onOpen: openCard, onShowOnMap: showOnMap, verdict, correctionUrl });
   if (!dialog.open) dialog.showModal();
   dialog.querySelector('.btn-close')?.focus();
 }
@@ -334,6 +334,17 @@ async function verifyExport(docs) {
     Object.assign(signedById, absorbSigned(r.hits));
   }
   return verifyMany({ subtle: crypto.subtle, docs, signedById, keysets: keysetDocs, pins: config.pins, nowSeconds: now(), cache: verifiedKeysets });
+}
+
+/** The propose page of the node that signed a listing, for "Suggest a correction" (null when that node is not configured). */
+function correctionUrl(doc) {
+  const nodeId = (doc.provenance && doc.provenance.node) || doc.node;
+  const node = config.nodes.find((n) => n.id === nodeId);
+  if (!node || !doc.listing_id) return null;
+  const url = new URL(node.proposeUrl);
+  url.searchParams.set('listing', doc.listing_id);
+  url.searchParams.set('lang', i18n.lang);
+  return url.toString();
 }
 
 // ---- propose an initiative ----

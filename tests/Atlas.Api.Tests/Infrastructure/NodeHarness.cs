@@ -24,6 +24,8 @@ public class TestNode : IAsyncLifetime
         NodeId = nodeId;
         Env = (env ?? new Dictionary<string, string>()).ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
         Env.TryAdd("RateLimiting__Submissions__PermitLimit", "10000");
+        // Most tests post the API directly; the proof of work is on by default and tested in SubmissionAbuseTests.
+        Env.TryAdd("ProofOfWork__Bits", "0");
     }
 
     public string NodeId { get; }

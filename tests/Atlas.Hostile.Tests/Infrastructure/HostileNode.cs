@@ -87,6 +87,8 @@ public sealed class HostileNode : IAsyncDisposable
         var merged = new Dictionary<string, string?>
         {
             ["RateLimiting__Submissions__PermitLimit"] = "100000",
+            // These tests post the API directly; the proof of work has its own tests (Atlas.Api.Tests SubmissionAbuseTests).
+            ["ProofOfWork__Bits"] = "0",
             ["Node__HeadCheckSeconds"] = "1",
             ["DOTNET_NOLOGO"] = "1",
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
