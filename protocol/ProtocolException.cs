@@ -22,6 +22,10 @@ public enum ProtocolError
     KeysetThreshold,
     KeysetGap,
     PinMismatch,
+    /// <summary>The same keyset version served with a different payload (a split view of the keyset).</summary>
+    KeysetSplitView,
+    /// <summary>A version whose prev is not the hash of the version before it (a fork of the node's history).</summary>
+    Fork,
 }
 
 public sealed class ProtocolException(ProtocolError error, string message) : Exception(message)

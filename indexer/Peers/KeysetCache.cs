@@ -26,16 +26,8 @@ public sealed class KeysetCache(StateStore store)
 
     public void Put(TrustedKeyset keyset) => _byNode[keyset.Iss] = (keyset.RawJson, keyset);
 
-    /// <summary>The peer whose trusted keyset names this kid (as signing key or as revoked), for pushed objects.</summary>
-    public (PeerRow Peer, TrustedKeyset Keyset)? FindByKid(string kid)
-    {
-        foreach (var peer in store.Read(s => s.Peers.List()))
-        {
-            if (Get(peer) is { } keyset && (keyset.SigningKeys.ContainsKey(kid) || keyset.Revoked.Contains(kid)))
-            {
-                return (peer, keyset);
-            }
-        }
-        return null;
-    }
+    /// <summary>The peer that is node <paramref name="nodeId"/> and its trusted keyset, for pushed and relayed objects:
+    /// an object is verified only with the keyset of the node it names (<c>iss</c>), never found by kid across peers.</summary>
+    public (PeerRow Peer, TrustedKeyset Keyset)? ForNode(string nodeId) =>
+        store.Read(s => s.Peers.List()).FirstOrDefault(p => p.NodeId == nodeId) is { } peer && Get(peer) is { } keyset ? (peer, keyset) : null;
 }

@@ -3,6 +3,7 @@ using Atlas.Indexer.State;
 using Atlas.Indexer.Sync;
 using Atlas.Indexer.Telemetry;
 using Atlas.Protocol;
+using Atlas.Protocol.Json;
 using Atlas.Protocol.Signing;
 using Atlas.Protocol.Verification;
 
@@ -19,9 +20,10 @@ public sealed partial class PushHandler(
 {
     public string Notify(string compact)
     {
-        var part = Jws.ParseCompact(compact, JwsTypes.Head, ProtocolLimits.MaxHeadBytes);
-        var (peer, keyset) = keysets.FindByKid(part.Header.Kid)
-            ?? throw new ProtocolException(ProtocolError.UnknownKey, "No configured peer has signed with this key.");
+        // iss only chooses the keyset; the head is then verified in the order of §7 with that keyset alone.
+        var iss = StrictJson.Parse(Jws.ParseCompact(compact, JwsTypes.Head, ProtocolLimits.MaxHeadBytes).Payload, ProtocolJsonContext.Default.HeadPayload, ProtocolLimits.MaxHeadBytes).Iss;
+        var (peer, keyset) = keysets.ForNode(iss)
+            ?? throw new ProtocolException(ProtocolError.UnknownKey, $"No configured peer is node '{iss}'.");
         var head = SignedObjects.VerifyHead(compact, keyset, time.GetUtcNow()).Payload;
         if (peer.HeadFeedSeq == head.FeedSeq && peer.HeadRoot != head.Root)
         {
@@ -43,9 +45,9 @@ public sealed partial class PushHandler(
     /// A's listing signed by B does not verify as A's and is refused.</summary>
     public async Task<string> RelayAsync(string compact, CancellationToken ct)
     {
-        var part = Jws.ParseCompact(compact, JwsTypes.Listing, ProtocolLimits.MaxListingBytes);
-        var (_, keyset) = keysets.FindByKid(part.Header.Kid)
-            ?? throw new ProtocolException(ProtocolError.UnknownKey, "No configured peer has signed with this key.");
+        var iss = StrictJson.Parse(Jws.ParseCompact(compact, JwsTypes.Listing, ProtocolLimits.MaxListingBytes).Payload, ProtocolJsonContext.Default.ListingPayload, ProtocolLimits.MaxListingBytes).Iss;
+        var (_, keyset) = keysets.ForNode(iss)
+            ?? throw new ProtocolException(ProtocolError.UnknownKey, $"No configured peer is node '{iss}'.");
         var v = SignedObjects.VerifyListing(compact, keyset);
         if (!v.IsTombstone)
         {

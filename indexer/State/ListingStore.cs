@@ -19,6 +19,13 @@ public sealed class ListingStore(StateSession s)
     public IEnumerable<(string Id, long Seq, string Hash)> RootEntries(string node, bool includeRevoked = true) =>
         s.Stream<(string, long, string)>("SELECT id, seq, hash FROM listings WHERE node = @node AND (@includeRevoked OR state != 'revoked')", new { node, includeRevoked });
 
+    /// <summary>The nodes other than <paramref name="exceptNode"/> whose stored versions (or shown versions) were signed
+    /// by one of these kids: proof that the kid is theirs.</summary>
+    public IReadOnlyList<(string Kid, string Node)> SignersOf(IReadOnlyCollection<string> kids, string exceptNode) =>
+        s.Query<(string, string)>(
+            "SELECT DISTINCT kid, node FROM listings WHERE kid IN @kids AND node != @exceptNode UNION SELECT DISTINCT shown_kid, node FROM listings WHERE shown_kid IN @kids AND node != @exceptNode",
+            new { kids, exceptNode });
+
     public long CountFirstSeenSince(string node, long since) =>
         s.ExecuteScalar<long>("SELECT COUNT(*) FROM listings WHERE node = @node AND first_seen >= @since AND status = 'active' AND initial = 0", new { node, since });
 

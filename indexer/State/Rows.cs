@@ -24,6 +24,14 @@ public static class AlertKinds
     public const string IdConflict = "id_conflict";
     public const string Rollback = "rollback";
     public const string NodeHidden = "node_hidden";
+    /// <summary>A keyset lists a key that another peer's node signs with (key squatting).</summary>
+    public const string KeyConflict = "key_conflict";
+    /// <summary>An active version of a withdrawn listing was served (and refused).</summary>
+    public const string RevivedTombstone = "revived_tombstone";
+    /// <summary>The same keyset version served with two different payloads.</summary>
+    public const string KeysetSplitView = "keyset_split_view";
+    /// <summary>A version whose prev is not the hash of the version held: two histories of one listing.</summary>
+    public const string Fork = "fork";
 }
 
 public sealed class PeerRow

@@ -1,4 +1,5 @@
 using Atlas.Protocol;
+using Atlas.Protocol.Json;
 using Atlas.Protocol.Signing;
 
 namespace Atlas.Indexer.State;
@@ -6,6 +7,11 @@ namespace Atlas.Indexer.State;
 /// <summary>Reads a head JWS that this indexer verified before storing it.</summary>
 public static class StoredHead
 {
+    /// <summary>The listing count a stored head commits to (null when there is no stored head).</summary>
+    public static long? Count(string? headJws) =>
+        headJws is null ? null
+            : StrictJson.Parse(Jws.ParseCompact(headJws, JwsTypes.Head, ProtocolLimits.MaxHeadBytes).Payload, ProtocolJsonContext.Default.HeadPayload, ProtocolLimits.MaxHeadBytes).Count;
+
     /// <summary>The kid in the protected header of a stored head (null when there is none or it does not parse).</summary>
     public static string? Kid(string? headJws)
     {

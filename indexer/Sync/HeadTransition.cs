@@ -1,5 +1,6 @@
 using Atlas.Indexer.State;
 using Atlas.Protocol;
+using Atlas.Protocol.Model;
 using Atlas.Protocol.Verification;
 
 namespace Atlas.Indexer.Sync;
@@ -14,8 +15,23 @@ public enum HeadStep
 
 /// <summary>The head rules of §6.2 step 3 against the head held, as a pure function: a lower feed_seq is a
 /// rollback, the same feed_seq with another root a split view (both throw; the caller records the split view).</summary>
+public enum HeadExpiry
+{
+    /// <summary>A replay of an older head while a newer verified head is still valid: ignored, the newest is kept.</summary>
+    Rollback,
+    /// <summary>The node's newest head has expired: the node is frozen and hidden until a fresh head verifies.</summary>
+    Freeze,
+}
+
 public static class HeadTransition
 {
+    /// <summary>§8: an expired head hides its node only when nothing newer and still valid is held; an older head
+    /// replayed (by the node or by something on the path) is a rollback and must not hide the node.</summary>
+    public static HeadExpiry OnExpired(PeerRow peer, HeadPayload served, long now) =>
+        peer is { HeadExp: { } exp, HeadIat: { } iat, HeadFeedSeq: { } feedSeq } && exp > now && served.Iat < iat && served.FeedSeq <= feedSeq
+            ? HeadExpiry.Rollback
+            : HeadExpiry.Freeze;
+
     public static HeadStep Decide(PeerRow peer, VerifiedHead head, TrustedKeyset keyset)
     {
         var h = head.Payload;

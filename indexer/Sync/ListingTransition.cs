@@ -41,7 +41,17 @@ public static class ListingTransition
             }
             if (current.Status == ListingStatus.Tombstone)
             {
-                return Reject(ctx, v, ProtocolError.Invalid, "A withdrawn listing cannot come back.");
+                // Refused even when the head still adds up (it may name the tombstone): the attempt must be seen.
+                return ListingDecision.Refused(Refusal.Of(node, p.Id, p.Seq, ProtocolError.Invalid.ToString(), "A withdrawn listing cannot come back.", v.Jws,
+                    alerts: v.IsTombstone ? [] : [new NewAlert(AlertKinds.RevivedTombstone, node, p.Id, $"Node '{node}' served version {p.Seq} of withdrawn listing {p.Id} as active; refused, the withdrawal stands.")]));
+            }
+            if (p.Seq == current.Seq + 1 && p.Prev != current.Hash)
+            {
+                // The next version does not extend the version held: a second history of the listing, which only the
+                // node's key can sign (compromise, or a node restored from an old backup). Refused like an equivocation.
+                return ListingDecision.Refused(Refusal.Of(node, p.Id, p.Seq, ProtocolError.Fork.ToString(), $"Version {p.Seq} of {p.Id} names prev {p.Prev}; the version held is {current.Hash}.", v.Jws,
+                    [new Evidence(node, p.Id, current.Seq, ProtocolError.Fork.ToString(), "version held", current.Jws)],
+                    [new NewAlert(AlertKinds.Fork, node, p.Id, $"Node '{node}' signed version {p.Seq} of {p.Id} on top of a version other than {current.Seq} held here: two histories, its key may be compromised.")]));
             }
         }
         else if (p.Seq > ProtocolLimits.MaxSeqStep)

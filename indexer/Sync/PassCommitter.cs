@@ -56,16 +56,20 @@ public sealed partial class PassCommitter(StateStore store, IOptions<IndexerOpti
                 alerts.AddRange(decision.Alerts);
                 resolve.AddRange(decision.Resolve);
             }
-            if ((pass.Versions.Count > 0 || peer.HeadRoot != h.Root) && StagedRoot(s, node, working, includeRevoked: true) != h.Root)
+            // §6.2 step 6: the staged state must hash to the head's root and hold exactly its count of listings.
+            if ((pass.Versions.Count > 0 || peer.HeadRoot != h.Root || StoredHead.Count(peer.HeadJws) != h.Count)
+                && Staged(s, node, working, includeRevoked: true) != (h.Root, h.Count))
             {
                 // Voided versions may or may not still be named: before the node re-signs them, or never (a
                 // listing only the thief published). Either way the rest must add up exactly.
-                var root = StagedRoot(s, node, working, includeRevoked: false);
-                if (root != h.Root)
+                var (root, count) = Staged(s, node, working, includeRevoked: false);
+                if ((root, count) != (h.Root, h.Count))
                 {
                     // Mix-and-match or withholding (attack 8): the versions we would hold are not the set the
                     // head signs. Commit nothing of this pass.
-                    mismatch = $"State of '{node}' after feed_seq {h.FeedSeq} hashes to {root}, the head says {h.Root}; pass not committed.";
+                    mismatch = root != h.Root
+                        ? $"State of '{node}' after feed_seq {h.FeedSeq} hashes to {root}, the head says {h.Root}; pass not committed."
+                        : $"State of '{node}' after feed_seq {h.FeedSeq} holds {count} listing(s), the head says count {h.Count}; pass not committed.";
                 }
             }
             if (mismatch is null)
@@ -149,9 +153,12 @@ public sealed partial class PassCommitter(StateStore store, IOptions<IndexerOpti
         return new ListingFacts(current, owner, lookAlikes ?? ListingFacts.NoLookAlikes);
     }
 
-    private static string StagedRoot(StateSession s, string node, Dictionary<string, ListingRow> working, bool includeRevoked) =>
-        HeadRoot.Compute(s.Listings.RootEntries(node, includeRevoked).Where(e => !working.ContainsKey(e.Id))
-            .Concat(working.Values.Select(r => (r.Id, r.Seq, r.Hash))).ToList());
+    private static (string Root, long Count) Staged(StateSession s, string node, Dictionary<string, ListingRow> working, bool includeRevoked)
+    {
+        var entries = s.Listings.RootEntries(node, includeRevoked).Where(e => !working.ContainsKey(e.Id))
+            .Concat(working.Values.Select(r => (r.Id, r.Seq, r.Hash))).ToList();
+        return (HeadRoot.Compute(entries), entries.Count);
+    }
 
     private static void Count(string reason) => IndexerTelemetry.ListingsRejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
 

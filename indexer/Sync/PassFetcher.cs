@@ -3,6 +3,7 @@ using Atlas.Indexer.Peers;
 using Atlas.Indexer.State;
 using Atlas.Protocol;
 using Atlas.Protocol.Json;
+using Atlas.Protocol.Signing;
 using Atlas.Protocol.Verification;
 using Microsoft.Extensions.Options;
 
@@ -56,6 +57,10 @@ public sealed class PassFetcher(PeerHttp http, IOptions<IndexerOptions> options)
                     keyset = KeysetVerifier.VerifyNext(keyset, raw, now);
                     break;
                 }
+                catch (ProtocolException e) when (e.Error == ProtocolError.KeysetSplitView)
+                {
+                    throw new SyncRejectedException(AlertKinds.KeysetSplitView, fetched.Node, e.Message);
+                }
                 catch (ProtocolException e) when (e.Error == ProtocolError.KeysetGap && steps++ < Options.MaxKeysetSteps)
                 {
                     var step = Encoding.UTF8.GetString(await http.GetAsync(fetched.Links.KeysetVersion(keyset.Version + 1), ProtocolLimits.MaxKeysetBytes, ct));
@@ -80,7 +85,17 @@ public sealed class PassFetcher(PeerHttp http, IOptions<IndexerOptions> options)
     public async Task<VerifiedHead> FetchHeadAsync(FetchedNode fetched, TrustedKeyset keyset, DateTimeOffset now, CancellationToken ct)
     {
         var headJws = Encoding.UTF8.GetString(await http.GetAsync(fetched.Links.Head, ProtocolLimits.MaxHeadBytes, ct)).Trim();
-        return SignedObjects.VerifyHead(headJws, keyset, now);
+        try
+        {
+            return SignedObjects.VerifyHead(headJws, keyset, now);
+        }
+        catch (ProtocolException e) when (e.Error == ProtocolError.Expired)
+        {
+            // Verify everything but the expiry (as of the head's own iat), so the caller can tell a replay of an
+            // old head from the node's newest head having expired (§8).
+            var iat = StrictJson.Parse(Jws.ParseCompact(headJws, JwsTypes.Head, ProtocolLimits.MaxHeadBytes).Payload, ProtocolJsonContext.Default.HeadPayload, ProtocolLimits.MaxHeadBytes).Iat;
+            throw new HeadExpiredException(SignedObjects.VerifyHead(headJws, keyset, DateTimeOffset.FromUnixTimeSeconds(iat)), e.Message);
+        }
     }
 
     /// <summary>The change feed from <paramref name="after"/> up to the head's feed_seq, page by page; every entry

@@ -109,10 +109,16 @@ public sealed partial class PeerSynchronizer(
         {
             head = await fetcher.FetchHeadAsync(fetched, keyset, now, ct);
         }
-        catch (ProtocolException e) when (e.Error == ProtocolError.Expired)
+        catch (HeadExpiredException e)
         {
+            peer = store.Read(s => s.Peers.Get(peer.Id)) ?? throw new PeerFetchException("peer was removed during the pass");
+            if (HeadTransition.OnExpired(peer, e.Head.Payload, now.ToUnixTimeSeconds()) == HeadExpiry.Rollback)
+            {
+                throw new ProtocolException(ProtocolError.Rollback,
+                    $"{e.Message} It is older than the head held (feed_seq {peer.HeadFeedSeq}, valid until {DateTimeOffset.FromUnixTimeSeconds(peer.HeadExp ?? 0):u}): a replay, ignored.");
+            }
             store.Write(s => s.Peers.Hide(node, "feed head expired"));
-            throw;
+            throw new ProtocolException(ProtocolError.Expired, e.Message);
         }
         peer = store.Read(s => s.Peers.Get(peer.Id)) ?? throw new PeerFetchException("peer was removed during the pass");
         var versions = HeadTransition.Decide(peer, head, keyset) == HeadStep.Current
@@ -134,6 +140,19 @@ public sealed partial class PeerSynchronizer(
         var keyset = await fetcher.FetchKeysetAsync(fetched, peer.RootKid, stored, now, ct, walked);
         if (!ReferenceEquals(keyset, stored))
         {
+            var kids = keyset.Roots.Keys.Concat(keyset.SigningKeys.Keys).ToHashSet(StringComparer.Ordinal);
+            var (listed, proven) = store.Read(s => (
+                s.Peers.List().Where(p => p.Id != peer.Id).Select(p => (p, keysets.Get(p))).Where(x => x.Item2 is not null)
+                    .SelectMany(x => x.Item2!.Roots.Keys.Concat(x.Item2.SigningKeys.Keys).Where(kids.Contains).Select(kid => (Kid: kid, Node: x.p.NodeId!))).ToList(),
+                s.Listings.SignersOf(kids, fetched.Node)));
+            switch (KeyBinding.Decide(fetched.Node, listed, proven))
+            {
+                case { Refuse: true } binding:
+                    throw new SyncRejectedException(AlertKinds.KeyConflict, fetched.Node, binding.Message!);
+                case { Message: { } message }:
+                    store.Write(s => s.Alerts.Raise(new NewAlert(AlertKinds.KeyConflict, fetched.Node, null, message)));
+                    break;
+            }
             var chain = walked.Select(k => (k.Version, k.RawJson)).ToList();
             store.Write(s => s.Peers.SaveKeyset(peer.Id, fetched.Node, fetched.NodeName, chain, keyset.Payload.Exp, keyset.Revoked));
             keysets.Put(keyset);

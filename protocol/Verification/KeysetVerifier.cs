@@ -42,7 +42,17 @@ public static class KeysetVerifier
         {
             throw new ProtocolException(ProtocolError.WrongIssuer, $"Keyset issuer changed from '{current.Iss}' to '{candidate.Iss}'.");
         }
-        if (candidate.Version <= current.Version)
+        if (candidate.Version == current.Version)
+        {
+            // Signed by the trusted roots: either the same keyset re-signed (ECDSA signatures differ each time) or
+            // two different keysets under one version, which only the roots can make (a split view).
+            if (parts[0].Payload.AsSpan().SequenceEqual(Jws.ParseGeneral(Encoding.UTF8.GetBytes(current.RawJson), JwsTypes.Keyset, ProtocolLimits.MaxKeysetBytes)[0].Payload))
+            {
+                return current;
+            }
+            throw new ProtocolException(ProtocolError.KeysetSplitView, $"Keyset version {candidate.Version} of '{candidate.Iss}' was served with a payload other than the one trusted: a split view.");
+        }
+        if (candidate.Version < current.Version)
         {
             throw new ProtocolException(ProtocolError.KeysetRollback, $"Keyset version {candidate.Version} is not newer than trusted version {current.Version}.");
         }

@@ -91,4 +91,16 @@ public class KeysetVerifierTests
         Assert.Equal(ProtocolError.Invalid, Assert.Throws<ProtocolException>(() =>
             KeysetVerifier.VerifyFirst(SignedObjects.SignKeyset(lying, [node.Root]), node.Root.Kid, Now)).Error);
     }
+
+    [Fact]
+    public void The_same_version_re_signed_is_the_same_keyset_and_another_payload_under_it_is_a_split_view()
+    {
+        using var node = new TestNodeKeys();
+        var payload = node.KeysetPayload();
+        var v1 = KeysetVerifier.VerifyFirst(SignedObjects.SignKeyset(payload, [node.Root]), node.Root.Kid, Now);
+
+        Assert.Same(v1, KeysetVerifier.VerifyNext(v1, SignedObjects.SignKeyset(payload, [node.Root]), Now));
+        Assert.Equal(ProtocolError.KeysetSplitView,
+            Assert.Throws<ProtocolException>(() => KeysetVerifier.VerifyNext(v1, SignedObjects.SignKeyset(payload with { Exp = payload.Exp + 1 }, [node.Root]), Now)).Error);
+    }
 }

@@ -46,6 +46,7 @@ public sealed class ListingTransitionTests : IDisposable
         { "live", "newer-contacts", "live+held", "contact_changed", "" },
         { "live", "tombstone", "tombstone", "", "contact_changed" },
         { "live", "fast-forward", "refused:FastForward", "", "" },
+        { "live", "fork", "refused:Fork", "fork", "" },
         { "live", "look-alike", "live", "confusable_name", "contact_changed" },
         // live with a contact change held back (shown: contacts A, held: contacts B)
         { "held", "older", "refused:Rollback", "", "" },
@@ -55,14 +56,16 @@ public sealed class ListingTransitionTests : IDisposable
         { "held", "newer-contacts", "live+held", "contact_changed", "" },
         { "held", "tombstone", "tombstone", "", "contact_changed" },
         { "held", "fast-forward", "refused:FastForward", "", "" },
+        { "held", "fork", "refused:Fork", "fork", "" },
         // tombstone: a withdrawn listing never comes back
         { "tombstone", "older", "refused:Rollback", "", "" },
         { "tombstone", "same", "unchanged", "", "" },
         { "tombstone", "equivocating", "refused:Equivocation", "equivocation", "" },
-        { "tombstone", "newer", "refused:Invalid", "", "" },
-        { "tombstone", "revived", "refused:Invalid", "", "" },
+        { "tombstone", "newer", "refused:Invalid", "revived_tombstone", "" },
+        { "tombstone", "revived", "refused:Invalid", "revived_tombstone", "" },
         { "tombstone", "tombstone", "refused:Invalid", "", "" },
         { "tombstone", "fast-forward", "refused:FastForward", "", "" },
+        { "tombstone", "fork", "refused:Invalid", "revived_tombstone", "" },
         // quarantined: stays out of search until an operator releases it
         { "quarantined", "older", "refused:Rollback", "", "" },
         { "quarantined", "same", "unchanged", "", "" },
@@ -71,6 +74,7 @@ public sealed class ListingTransitionTests : IDisposable
         { "quarantined", "newer-contacts", "quarantined", "", "" },
         { "quarantined", "tombstone", "tombstone", "", "contact_changed" },
         { "quarantined", "fast-forward", "refused:FastForward", "", "" },
+        { "quarantined", "fork", "refused:Fork", "fork", "" },
         // conflict: the id belongs to another node
         { "conflict", "older", "refused:Rollback", "", "" },
         { "conflict", "same", "unchanged", "", "" },
@@ -78,6 +82,7 @@ public sealed class ListingTransitionTests : IDisposable
         { "conflict", "newer", "conflict", "id_conflict", "" },
         { "conflict", "tombstone", "conflict", "id_conflict", "" },
         { "conflict", "fast-forward", "refused:FastForward", "", "" },
+        { "conflict", "fork", "refused:Fork", "fork", "" },
         // conflict whose owner has gone: the id is free, the listing goes live (not counted as new)
         { "conflict-freed", "newer", "live", "", "" },
         // revoked: the stored version is void, so nothing is compared with it; the re-signed version is shown
@@ -87,6 +92,7 @@ public sealed class ListingTransitionTests : IDisposable
         { "revoked", "newer", "live", "", "contact_changed" },
         { "revoked", "tombstone", "tombstone", "", "contact_changed" },
         { "revoked", "fast-forward", "refused:FastForward", "", "" },
+        { "revoked", "fork", "live", "", "contact_changed" },
     };
 
     [Theory]
@@ -106,7 +112,7 @@ public sealed class ListingTransitionTests : IDisposable
         {
             Assert.Null(d.Row);
             Assert.Equal(v.Jws, refusal.Evidence[^1].Raw);
-            Assert.Equal(refusal.Reason == nameof(ProtocolError.Equivocation) ? 2 : 1, refusal.Evidence.Count);
+            Assert.Equal(refusal.Reason is nameof(ProtocolError.Equivocation) or nameof(ProtocolError.Fork) ? 2 : 1, refusal.Evidence.Count);
             Assert.False(d.Verified);
         }
         if (d.Row is { } row)
@@ -125,7 +131,7 @@ public sealed class ListingTransitionTests : IDisposable
         var cases = Table.Select(row => ((string)row[0], (string)row[1])).ToHashSet();
         foreach (var state in new[] { "live", "held", "tombstone", "quarantined", "conflict", "revoked" })
         {
-            foreach (var version in new[] { "older", "same", "equivocating", "newer", "tombstone", "fast-forward" })
+            foreach (var version in new[] { "older", "same", "equivocating", "newer", "tombstone", "fast-forward", "fork" })
             {
                 Assert.Contains((state, version), cases);
             }
@@ -222,20 +228,22 @@ public sealed class ListingTransitionTests : IDisposable
     private (VerifiedListing, ListingFacts, TransitionContext) Version(string kind, ListingRow? current, string? owner)
     {
         var seq = current?.Seq ?? 0;
+        var prev = current?.Hash;
         var lookAlikes = ListingFacts.NoLookAlikes;
         var newToday = 3L;
         var jws = kind switch
         {
             "first" or "owned-elsewhere" or "over-cap" => Listing(1, ContactsA),
             "first-tombstone" => SignedObjects.SignListing(new ListingPayload(Node, Id, 1, null, Now, ListingStatus.Tombstone, null), _keys.Signing),
-            "look-alike" => Listing(seq + 1, ContactsA, "Legal Aid Berlin"),
-            "mixed-script" => Listing(seq + 1, ContactsA, "Legаl Aid"), // Cyrillic а
+            "look-alike" => Listing(seq + 1, ContactsA, "Legal Aid Berlin", prev),
+            "mixed-script" => Listing(seq + 1, ContactsA, "Legаl Aid", prev), // Cyrillic а
             "older" => Listing(seq - 1, ContactsA),
             "same" => current!.Jws,
             "equivocating" => Listing(seq, ContactsC, "Another Name"),
-            "newer" or "revived" => Listing(seq + 1, ContactsA),
-            "newer-contacts" => Listing(seq + 1, ContactsC),
-            "tombstone" => Tombstone(seq + 1),
+            "newer" or "revived" => Listing(seq + 1, ContactsA, prev: prev),
+            "newer-contacts" => Listing(seq + 1, ContactsC, prev: prev),
+            "tombstone" => Tombstone(seq + 1, prev),
+            "fork" => Listing(seq + 1, ContactsA, prev: "a-version-this-indexer-never-held"),
             "fast-forward" => Listing(seq + ProtocolLimits.MaxSeqStep + 1, ContactsA),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
         };
@@ -255,10 +263,10 @@ public sealed class ListingTransitionTests : IDisposable
         return (v, new ListingFacts(current, owner, lookAlikes), new TransitionContext(Node, Now, newToday, 10, CoolOff));
     }
 
-    private string Listing(long seq, Contact[] contacts, string name = "Example Initiative") =>
-        SignedObjects.SignListing(new ListingPayload(Node, Id, seq, seq == 1 ? null : "prev", Now, ListingStatus.Active,
+    private string Listing(long seq, Contact[] contacts, string name = "Example Initiative", string? prev = null) =>
+        SignedObjects.SignListing(new ListingPayload(Node, Id, seq, seq == 1 ? null : prev ?? "prev", Now, ListingStatus.Active,
             SampleOrganisations.Minimal(name, contacts: contacts)), _keys.Signing);
 
-    private string Tombstone(long seq) =>
-        SignedObjects.SignListing(new ListingPayload(Node, Id, seq, "prev", Now, ListingStatus.Tombstone, null), _keys.Signing);
+    private string Tombstone(long seq, string? prev = null) =>
+        SignedObjects.SignListing(new ListingPayload(Node, Id, seq, prev ?? "prev", Now, ListingStatus.Tombstone, null), _keys.Signing);
 }
