@@ -65,9 +65,21 @@ public static class NodeServices
             o.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
             o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
         });
-        services.AddOpenApi();
+        services.AddOpenApiDefaults("Atlas node",
+            "A node of the Atlas federation: the signed federation feed (docs/protocol.md), public browsing, submissions, and the moderation API for the node's editors and admins.",
+            new Dictionary<string, string>
+            {
+                ["Federation"] = "Signed objects, served byte for byte as stored (docs/protocol.md); any origin may GET them.",
+                ["Organisations"] = "Plain-JSON browsing of this node's published organisations (public fields only).",
+                ["Submissions"] = "Anyone proposes an organisation or an edit; an editor decides.",
+                ["Moderation"] = "The submission queue (editor token).",
+                ["Organisation management"] = "This node's listings with their private fields: create, edit, withdraw, take down (editor token).",
+                ["Tokens"] = "Editor and admin bearer tokens (admin token).",
+                ["Keys"] = "The node's signing keys (admin token).",
+                ["Audit"] = "Who did what (admin token).",
+            });
         // A full disk (or a failing one) is not a bug: say so instead of a bare 500 (the details still go to the log).
-        services.Configure<ProblemDetailsOptions>(o => o.CustomizeProblemDetails = ctx =>
+        services.Configure<ProblemDetailsOptions>(o => o.CustomizeProblemDetails += ctx =>
         {
             if (IsStorageFailure(ctx.Exception))
             {
@@ -111,27 +123,15 @@ public static class NodeServices
 
     public static WebApplication UseNode(this WebApplication app)
     {
-        // Never a stack trace: unexpected errors become a plain 500 problem; the details go to the log.
-        app.UseExceptionHandler(new ExceptionHandlerOptions
-        {
-            StatusCodeSelector = e => e is BadHttpRequestException b ? b.StatusCode
-                : IsStorageFailure(e) ? StatusCodes.Status507InsufficientStorage
-                : StatusCodes.Status500InternalServerError,
-        });
-        app.UseStatusCodePages();
+        // Problem details for every error (never a stack trace), security headers, bodyless routes refuse bodies.
+        app.UseHttpDefaults(e => IsStorageFailure(e) ? StatusCodes.Status507InsufficientStorage : null);
         // Before the rate limiter: behind a configured reverse proxy the client address is the forwarded one.
         app.UseForwardedHeaders();
         app.Use(async (http, next) =>
         {
-            var h = http.Response.Headers;
-            h.XContentTypeOptions = "nosniff";
-            h["Referrer-Policy"] = "no-referrer";
-            h.ContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
-            h.XFrameOptions = "DENY";
-            h["Cross-Origin-Resource-Policy"] = "cross-origin";
             if (http.Request.Path.StartsWithSegments("/api/admin"))
             {
-                h.CacheControl = "no-store";
+                http.Response.Headers.CacheControl = "no-store";
             }
             await next();
         });

@@ -25,8 +25,11 @@ public static class OrganisationsApi
     public static IEndpointRouteBuilder MapOrganisations(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api").WithTags("Organisations").RequireCors(NodeServices.PublicReadCors);
-        group.MapGet("/organisations", Browse);
-        group.MapGet("/vocabulary", () => TypedResults.Ok(FocusVocabulary.Document));
+        group.MapGet("/organisations", Browse).WithName("BrowseOrganisations")
+            .WithSummary("This node's published organisations, filtered by city, country, focus, language or text, 50 a page.")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        group.MapGet("/vocabulary", () => TypedResults.Ok(FocusVocabulary.Document)).WithName("GetVocabulary")
+            .WithSummary("The focus-area vocabulary (ids and labels in every language) that listings use.");
         return app;
     }
 

@@ -1,0 +1,55 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Atlas.Hosting;
+
+/// <summary>
+/// A route that reads no request body accepts none: a request to it that carries a body (Content-Length above 0 or
+/// a chunked body) is refused with 413 and problem details before the route runs, instead of Kestrel's 30 MB default
+/// being drained. A route reads a body when it declares one (<c>.Accepts&lt;T&gt;()</c> or a [FromBody]
+/// parameter: <see cref="IAcceptsMetadata"/>); the OpenAPI document lists the 413 of the others
+/// (<see cref="OpenApiDefaults"/>), from the same predicate.
+/// </summary>
+public static class BodylessRoutes
+{
+    public static bool ReadsNoBody(IEnumerable<object> endpointMetadata) =>
+        !endpointMetadata.OfType<IAcceptsMetadata>().Any();
+
+    public static bool HasBody(HttpRequest request) =>
+        request.ContentLength > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0);
+
+    /// <summary>After routing (the endpoint is known) and after the security headers, so the refusal carries them.</summary>
+    public static IApplicationBuilder UseBodylessRoutes(this IApplicationBuilder app) =>
+        app.Use(async (http, next) =>
+        {
+            if (http.GetEndpoint() is { } endpoint && ReadsNoBody(endpoint.Metadata))
+            {
+                if (HasBody(http.Request))
+                {
+                    http.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+                    http.Response.Headers.Connection = "close";
+                    await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                    {
+                        HttpContext = http,
+                        ProblemDetails =
+                        {
+                            Status = StatusCodes.Status413PayloadTooLarge,
+                            Title = "Request body not accepted",
+                            Detail = "This route reads no request body; send the request without one.",
+                        },
+                    });
+                    return;
+                }
+
+                if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+                {
+                    limit.MaxRequestBodySize = 0;
+                }
+            }
+
+            await next(http);
+        });
+}
