@@ -123,7 +123,7 @@ public static class NodeServices
 
     public static WebApplication UseNode(this WebApplication app)
     {
-        // Problem details for every error (never a stack trace), security headers, bodyless routes refuse bodies.
+        // Problem details for every error (never a stack trace) and the security headers on every answer.
         app.UseHttpDefaults(e => IsStorageFailure(e) ? StatusCodes.Status507InsufficientStorage : null);
         // Before the rate limiter: behind a configured reverse proxy the client address is the forwarded one.
         app.UseForwardedHeaders();
@@ -139,6 +139,7 @@ public static class NodeServices
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
+        app.UseBodylessRoutes();
         app.MapOpenApi().RequireCors(PublicReadCors);
         return app;
     }

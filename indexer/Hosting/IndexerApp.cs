@@ -27,6 +27,7 @@ public static class IndexerApp
         var app = builder.Build();
         app.UseHttpDefaults();
         app.UseRateLimiter();
+        app.UseBodylessRoutes();
         app.MapPush();
         app.MapDefaultEndpoints();
         app.MapOpenApi();

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Atlas.Hosting;
@@ -21,11 +22,14 @@ public static class BodylessRoutes
     public static bool HasBody(HttpRequest request) =>
         request.ContentLength > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0);
 
-    /// <summary>After routing (the endpoint is known) and after the security headers, so the refusal carries them.</summary>
+    /// <summary>After authentication and authorization (a request without a valid token is a 401 whatever it sends)
+    /// and after <see cref="HttpDefaults.UseHttpDefaults"/> (the refusal is problem details with the security headers).</summary>
     public static IApplicationBuilder UseBodylessRoutes(this IApplicationBuilder app) =>
         app.Use(async (http, next) =>
         {
-            if (http.GetEndpoint() is { } endpoint && ReadsNoBody(endpoint.Metadata))
+            // A RouteEndpoint only: routing's own 405 and 415 endpoints (a route exists, but not for this method or
+            // content type) carry no metadata and must keep their answer.
+            if (http.GetEndpoint() is RouteEndpoint endpoint && ReadsNoBody(endpoint.Metadata))
             {
                 if (HasBody(http.Request))
                 {
