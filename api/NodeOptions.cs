@@ -32,6 +32,11 @@ public sealed class NodeOptions
     /// for the whole world; from anyone else the header is ignored, so it cannot be spoofed to dodge the limit.</summary>
     public string[] TrustedProxies { get; set; } = [];
 
+    /// <summary>Folder of the node's own pages (web/dist-node after <c>npm run build</c> in web/). Empty (the default):
+    /// <c>pages/</c> next to the executable (the container image), else <c>web/dist-node</c> of the repository
+    /// checkout the node runs from; without a build the page routes answer 503.</summary>
+    public string PagesDir { get; set; } = "";
+
     public IReadOnlyList<IPNetwork> TrustedProxyNetworks() => TrustedProxies.Select(p => IPNetwork.Parse(AsCidr(p))).ToList();
 
     /// <summary>A bare address is a network of one.</summary>
@@ -43,6 +48,10 @@ public sealed class NodeOptions
         if (!File.Exists(Path.Combine(o.DataDir, Data.NodeStore.FileName)))
         {
             yield return $"Node:DataDir '{o.DataDir}' holds no atlas.db; run 'Atlas.Api init --data DIR …' first.";
+        }
+        if (!string.IsNullOrWhiteSpace(o.PagesDir) && !File.Exists(Path.Combine(o.PagesDir, Pages.PagesLocation.Marker)))
+        {
+            yield return $"Node:PagesDir '{o.PagesDir}' holds no {Pages.PagesLocation.Marker}; build the pages (npm run build in web/) or leave the setting out.";
         }
         foreach (var proxy in o.TrustedProxies)
         {

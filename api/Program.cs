@@ -3,6 +3,7 @@ using Atlas.Api.Cli;
 using Atlas.Api.Extensions;
 using Atlas.Api.Federation;
 using Atlas.Api.Organisations;
+using Atlas.Api.Pages;
 using Atlas.Api.Submissions;
 using Atlas.Hosting;
 using Microsoft.Extensions.Options;
@@ -25,6 +26,7 @@ app.MapFederation();
 app.MapOrganisations();
 app.MapSubmissions();
 app.MapAdmin();
+app.MapPages();
 
 if (CliApp.ListRoutes(args))
 {
@@ -39,7 +41,5 @@ try
 }
 catch (OptionsValidationException e)
 {
-    // A configuration mistake is an operator error, not a crash: one line naming the setting.
-    await Console.Error.WriteLineAsync("error: " + string.Join(" ", e.Failures));
-    return 1;
+    return CommandLineRunner.InvalidConfiguration(e);
 }

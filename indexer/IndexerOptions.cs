@@ -31,6 +31,12 @@ public sealed partial class IndexerOptions
     public int FlushBatchSize { get; set; } = 5000;
     public int MaxConcurrentPeers { get; set; } = 4;
     public int PushPermitsPerMinute { get; set; } = 120;
+    /// <summary>Base URLs of the other indexers of this region (scaling out): every verified push is forwarded to
+    /// them. Blank entries are ignored (compose passes an empty value when there is no second pair).</summary>
+    public List<string> Siblings { get; set; } = [];
+
+    public IReadOnlyList<Uri> SiblingUrls() =>
+        [.. Siblings.Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => new Uri(s.Trim().TrimEnd('/') + "/"))];
 
     public string? ResolveMeilisearchKey() =>
         !string.IsNullOrEmpty(MeilisearchKey) ? MeilisearchKey
@@ -50,6 +56,13 @@ public sealed partial class IndexerOptions
         if (!string.IsNullOrEmpty(MeilisearchKeyFile) && !File.Exists(MeilisearchKeyFile))
         {
             yield return $"Indexer:MeilisearchKeyFile '{MeilisearchKeyFile}' does not exist.";
+        }
+        foreach (var sibling in Siblings.Where(s => !string.IsNullOrWhiteSpace(s)))
+        {
+            if (!Uri.TryCreate(sibling.Trim(), UriKind.Absolute, out var u) || u.Scheme is not ("http" or "https"))
+            {
+                yield return $"Indexer:Siblings '{sibling}' is not an absolute http(s) URL.";
+            }
         }
         if (!IndexUidRegex().IsMatch(Index))
         {

@@ -1,82 +1,146 @@
+using System.CommandLine;
 using Atlas.Api.Admin;
 using Atlas.Api.Data;
 using Atlas.Api.Federation;
 using Atlas.Api.Organisations;
 using Atlas.Api.Signing;
+using Atlas.Hosting;
 using Atlas.Protocol;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.Data.Sqlite;
 
 namespace Atlas.Api.Cli;
 
-/// <summary>A CLI error: one line on stderr, exit code 1.</summary>
+/// <summary>A refused or failed CLI operation: one line on stderr, exit code 1 (<see cref="ExitCodes"/>).</summary>
 public sealed class CliException(string message) : Exception(message);
 
-/// <summary>Commands of the node executable. Everything but <c>serve</c> runs here and exits; <c>serve</c>
-/// (the default) returns null and Program.cs builds the web host.</summary>
+/// <summary>Commands of the node executable (System.CommandLine; <c>help</c> lists them). Everything but
+/// <c>serve</c> and <c>routes</c> runs here and exits; <c>serve</c> (the default) and <c>routes</c> return null
+/// and Program.cs builds the web host.</summary>
 public static class CliApp
 {
-    public const string Usage = """
-        usage: Atlas.Api <command> [options]
-          init --data DIR --node-id ID --name NAME --base-url URL [--region R]
-          serve [--data DIR] [--urls URL]              (default command)
-          token create --role admin|editor --name NAME [--data DIR]
-          import FILE.json|FILE.csv [--data DIR]
-          export --format json|csv [--out FILE] [--include-private] [--data DIR]
-          withdraw ID [--data DIR]
-          keys rotate | keys revoke KID | keys rotate-root [--data DIR]
-          backup --out FILE [--data DIR]
-          routes                                       (lists HTTP routes and their policies)
-        DIR defaults to the Node__DataDir environment variable.
-        """;
-
     /// <summary>True when the process was started as <c>routes</c>: Program.cs prints the endpoints and exits.</summary>
     public static bool ListRoutes(string[] args) => args.Length > 0 && args[0] == "routes";
 
     public static async Task<int?> RunAsync(string[] args)
     {
-        if (args.Length == 0 || args[0] is "serve" or "routes" || args[0].StartsWith("--", StringComparison.Ordinal))
+        var host = false;
+        var code = await CommandLineRunner.RunAsync(Commands(() => host = true), CommandLineRunner.SplitConfiguration(args).Command, IsOperational);
+        return host && code == ExitCodes.Ok ? null : code;
+    }
+
+    private static bool IsOperational(Exception e) =>
+        e is CliException or IOException or UnauthorizedAccessException or PublishConflictException or ListingNotFoundException
+            or ProtocolException or SigningException or SqliteException;
+
+    private static Option<string> DataOption() => new("--data") { Description = "The node's data directory (default: the Node__DataDir environment variable).", HelpName = "DIR" };
+
+    private static RootCommand Commands(Action serve)
+    {
+        var root = new RootCommand("Atlas node: serves and signs one group's listings. Configuration overrides (--Node:Key value) go to serve.");
+        void Host(Command c)
         {
-            return null;
+            c.Add(DataOption());
+            c.Add(new Option<string>("--urls") { Description = "Addresses to listen on (e.g. http://127.0.0.1:5080).", HelpName = "URL" });
+            c.SetAction(_ => serve());
         }
-        try
+        Host(root);
+        var serveCommand = new Command("serve", "Serve the node's HTTP API (the default command).");
+        Host(serveCommand);
+        root.Add(serveCommand);
+        var routes = new Command("routes", "List the HTTP routes and their authorization policies.");
+        Host(routes);
+        root.Add(routes);
+
         {
-            var cmd = args[0];
-            var rest = args[1..];
-            switch (cmd)
+            var data = new Option<string>("--data") { Description = "The directory to create: atlas.db and keys/.", Required = true, HelpName = "DIR" };
+            var nodeId = new Option<string>("--node-id") { Description = "The node id: ^[a-z][a-z0-9-]{1,62}$ (e.g. berlin).", Required = true, HelpName = "ID" };
+            var name = new Option<string>("--name") { Description = "The node's display name.", Required = true };
+            var baseUrl = new Option<string>("--base-url") { Description = "The public base URL of the node.", Required = true, HelpName = "URL" };
+            var region = new Option<string>("--region") { Description = "Free text region (e.g. Berlin, DE).", HelpName = "R" };
+            var init = new Command("init", "Create a node: its database, root and signing keys, and its first keyset.") { data, nodeId, name, baseUrl, region };
+            init.SetAction(p => Init(p.GetRequiredValue(data), p.GetRequiredValue(nodeId), p.GetRequiredValue(name), p.GetRequiredValue(baseUrl), p.GetValue(region)));
+            root.Add(init);
+        }
+        {
+            var data = DataOption();
+            var role = new Option<string>("--role") { Description = "admin or editor.", Required = true };
+            var name = new Option<string>("--name") { Description = "Who holds the token.", Required = true };
+            var create = new Command("create", "Create an API token; prints it once on stdout.") { role, name, data };
+            create.SetAction(p => Token(p.GetValue(data), p.GetRequiredValue(role), p.GetRequiredValue(name)));
+            root.Add(new Command("token", "API tokens.") { create });
+        }
+        {
+            var data = DataOption();
+            var file = new Argument<string>("FILE") { Description = "A .json import file or a .csv file (docs/operations.md)." };
+            var import = new Command("import", "Import organisations as signed listings (all or nothing).") { file, data };
+            import.SetAction(p => Import(p.GetValue(data), p.GetRequiredValue(file)));
+            root.Add(import);
+        }
+        {
+            var data = DataOption();
+            var format = new Option<string>("--format") { Description = "json (lossless) or csv.", Required = true };
+            var output = new Option<string>("--out") { Description = "Write to FILE instead of stdout.", HelpName = "FILE" };
+            var includePrivate = new Option<bool>("--include-private") { Description = "Include hidden contacts (JSON only)." };
+            var export = new Command("export", "Export the active organisations.") { format, output, includePrivate, data };
+            export.SetAction(p => Export(p.GetValue(data), p.GetRequiredValue(format), p.GetValue(output), p.GetValue(includePrivate)));
+            root.Add(export);
+        }
+        {
+            var data = DataOption();
+            var id = new Argument<string>("ID") { Description = "The listing id." };
+            var withdraw = new Command("withdraw", "Withdraw a listing: publish its tombstone.") { id, data };
+            withdraw.SetAction(p => Withdraw(p.GetValue(data), p.GetRequiredValue(id)));
+            root.Add(withdraw);
+        }
+        root.Add(KeysCommand());
+        {
+            var data = DataOption();
+            var output = new Option<string>("--out") { Description = "The backup file to create.", Required = true, HelpName = "FILE" };
+            var backup = new Command("backup", "Online backup of the database (not of keys/).") { output, data };
+            backup.SetAction(p => Backup(p.GetValue(data), p.GetRequiredValue(output)));
+            root.Add(backup);
+        }
+        return root;
+    }
+
+    private static Command KeysCommand()
+    {
+        var keys = new Command("keys", "Signing and root keys.");
+        Command Simple(string name, string description, Func<KeyStore, SqliteConnection, SqliteTransaction, string, string> action)
+        {
+            var data = DataOption();
+            var c = new Command(name, description) { data };
+            c.SetAction(p => KeysChange(p.GetValue(data), (k, conn, tx, node) => action(k, conn, tx, node)));
+            return c;
+        }
+        keys.Add(Simple("rotate", "New current signing key; the old one is retired.", (k, conn, tx, node) =>
+        {
+            var kid = k.Rotate(conn, tx, node);
+            Audit.Write(conn, tx, "cli", "keys.rotate", kid);
+            return $"new signing key {kid}; keyset version {KeyStore.LatestKeyset(conn, tx).Version}";
+        }));
+        {
+            var data = DataOption();
+            var kid = new Argument<string>("KID") { Description = "The signing key to revoke." };
+            var revoke = new Command("revoke", "Revoke a signing key and re-sign what it signed.") { kid, data };
+            revoke.SetAction(p => KeysChange(p.GetValue(data), (k, conn, tx, node) =>
             {
-                case "init":
-                    Init(CliArgs.Parse(rest, ["data", "node-id", "name", "base-url", "region"], []));
-                    return 0;
-                case "token":
-                    Token(rest);
-                    return 0;
-                case "import":
-                    Import(CliArgs.Parse(rest, ["data"], [], positional: 1));
-                    return 0;
-                case "export":
-                    await Export(CliArgs.Parse(rest, ["data", "format", "out"], ["include-private"]));
-                    return 0;
-                case "withdraw":
-                    Withdraw(CliArgs.Parse(rest, ["data"], [], positional: 1));
-                    return 0;
-                case "keys":
-                    Keys(rest);
-                    return 0;
-                case "backup":
-                    Backup(CliArgs.Parse(rest, ["data", "out"], []));
-                    return 0;
-                case "help" or "-h":
-                    Console.Out.WriteLine(Usage);
-                    return 0;
-                default:
-                    throw new CliException($"Unknown command '{cmd}'. Run 'Atlas.Api help' for the list.");
-            }
+                var revoked = p.GetRequiredValue(kid);
+                k.Revoke(conn, tx, node, revoked);
+                var resigned = new Publisher(k).ResignAll(conn, tx, revoked);
+                Audit.Write(conn, tx, "cli", "keys.revoke", revoked, $"re-signed {resigned.Count} listings");
+                return $"revoked {revoked}; keyset version {KeyStore.LatestKeyset(conn, tx).Version}; re-signed {resigned.Count} listings";
+            }));
+            keys.Add(revoke);
         }
-        catch (Exception e) when (e is CliException or IOException or UnauthorizedAccessException or PublishConflictException or ListingNotFoundException or ProtocolException)
+        keys.Add(Simple("rotate-root", "Replace the root key(s); the new keyset is signed by the old and the new roots.", (k, conn, tx, node) =>
         {
-            await Console.Error.WriteLineAsync("error: " + e.Message.ReplaceLineEndings(" "));
-            return 1;
-        }
+            var root = k.RotateRoot(conn, tx, node);
+            Audit.Write(conn, tx, "cli", "keys.rotate-root", root);
+            return $"new root key {root}; keyset version {KeyStore.LatestKeyset(conn, tx).Version}. Tell indexers the new root kid for fresh pins.";
+        }));
+        return keys;
     }
 
     /// <summary>Arguments for the web host: <c>--data DIR</c> becomes <c>Node:DataDir</c>; the command word is dropped.</summary>
@@ -104,10 +168,10 @@ public static class CliApp
         }
     }
 
-    private static NodeStore OpenStore(CliArgs a)
+    private static NodeStore OpenStore(string? data)
     {
-        var dir = a.Get("data") ?? Environment.GetEnvironmentVariable("Node__DataDir")
-            ?? throw new CliException("Give --data DIR (or set Node__DataDir).");
+        var dir = data ?? Environment.GetEnvironmentVariable("Node__DataDir")
+            ?? throw new UsageException("Give --data DIR (or set Node__DataDir).");
         var store = new NodeStore(dir);
         if (!store.Exists)
         {
@@ -117,23 +181,20 @@ public static class CliApp
         return store;
     }
 
-    private static void Init(CliArgs a)
+    private static void Init(string dir, string nodeId, string name, string baseUrl, string? region)
     {
-        var dir = a.Require("data");
-        var nodeId = a.Require("node-id");
-        var name = a.Require("name");
-        var baseUrl = a.Require("base-url").TrimEnd('/');
+        baseUrl = baseUrl.TrimEnd('/');
         if (!Identifiers.IsNodeId(nodeId))
         {
-            throw new CliException($"--node-id '{nodeId}' must match ^[a-z][a-z0-9-]{{1,62}}$ (e.g. berlin).");
+            throw new UsageException($"--node-id '{nodeId}' must match ^[a-z][a-z0-9-]{{1,62}}$ (e.g. berlin).");
         }
         if (!Tokens.IsValidName(name))
         {
-            throw new CliException("--name is 1–100 characters of plain text.");
+            throw new UsageException("--name is 1–100 characters of plain text.");
         }
         if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out var u) || u.Scheme is not ("http" or "https") || !string.IsNullOrEmpty(u.Query))
         {
-            throw new CliException($"--base-url '{baseUrl}' must be an absolute http(s) URL without a query.");
+            throw new UsageException($"--base-url '{baseUrl}' must be an absolute http(s) URL without a query.");
         }
         var store = new NodeStore(dir);
         if (store.Exists || Directory.Exists(store.KeysDir))
@@ -149,7 +210,7 @@ public static class CliApp
         store.CreateOrMigrate();
         using var conn = store.Open();
         using var tx = conn.BeginTransaction();
-        new NodeIdentity(nodeId, name, baseUrl, a.Get("region") ?? "").Save(conn, tx);
+        new NodeIdentity(nodeId, name, baseUrl, region ?? "").Save(conn, tx);
         KeyStore.Init(store, conn, tx, nodeId);
         Audit.Write(conn, tx, "cli", "node.init", nodeId);
         tx.Commit();
@@ -159,24 +220,17 @@ public static class CliApp
         Console.Out.WriteLine($"signing-kid: {keys.CurrentSigningKey(conn).Kid}");
     }
 
-    private static void Token(string[] rest)
+    private static void Token(string? data, string role, string name)
     {
-        if (rest.Length == 0 || rest[0] != "create")
-        {
-            throw new CliException("Usage: token create --role admin|editor --name NAME");
-        }
-        var a = CliArgs.Parse(rest[1..], ["data", "role", "name"], []);
-        var role = a.Require("role");
-        var name = a.Require("name");
         if (role is not (Tokens.Admin or Tokens.Editor))
         {
-            throw new CliException($"--role is admin or editor, not '{role}'.");
+            throw new UsageException($"--role is admin or editor, not '{role}'.");
         }
         if (!Tokens.IsValidName(name))
         {
-            throw new CliException("--name is 1–100 characters of plain text.");
+            throw new UsageException("--name is 1–100 characters of plain text.");
         }
-        var store = OpenStore(a);
+        var store = OpenStore(data);
         using var conn = store.Open();
         using var tx = conn.BeginTransaction();
         var (id, token) = Tokens.Create(conn, tx, role, name);
@@ -186,9 +240,8 @@ public static class CliApp
         Console.Out.WriteLine(token);
     }
 
-    private static void Import(CliArgs a)
+    private static void Import(string? data, string file)
     {
-        var file = a.Positional[0];
         var rows = ImportExport.Read(file);
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
         var prepared = new List<(PreparedOrg Org, string? Id)>();
@@ -208,7 +261,7 @@ public static class CliApp
             }
             prepared.Add((p, row.Id));
         }
-        var store = OpenStore(a);
+        var store = OpenStore(data);
         var publisher = new Publisher(new KeyStore(store));
         using var conn = store.Open();
         using var tx = conn.BeginTransaction();
@@ -227,16 +280,15 @@ public static class CliApp
         Console.Out.WriteLine($"imported {prepared.Count} organisations as signed listings");
     }
 
-    private static async Task Export(CliArgs a)
+    private static async Task Export(string? data, string format, string? output, bool includePrivate)
     {
-        var format = a.Require("format");
         if (format is not ("json" or "csv"))
         {
-            throw new CliException($"--format is json or csv, not '{format}'.");
+            throw new UsageException($"--format is json or csv, not '{format}'.");
         }
-        var store = OpenStore(a);
-        var text = ImportExport.Export(store, format, a.Flag("include-private"));
-        if (a.Get("out") is { } path)
+        var store = OpenStore(data);
+        var text = ImportExport.Export(store, format, includePrivate);
+        if (output is { } path)
         {
             await File.WriteAllTextAsync(path, text);
         }
@@ -246,111 +298,31 @@ public static class CliApp
         }
     }
 
-    private static void Withdraw(CliArgs a)
+    private static void Withdraw(string? data, string id)
     {
-        var store = OpenStore(a);
+        var store = OpenStore(data);
         using var conn = store.Open();
         using var tx = conn.BeginTransaction();
-        var v = DirectoryCommands.Withdraw(conn, tx, new Publisher(new KeyStore(store)), a.Positional[0], "cli", takedown: false);
+        var v = DirectoryCommands.Withdraw(conn, tx, new Publisher(new KeyStore(store)), id, "cli", takedown: false);
         tx.Commit();
         Console.Out.WriteLine($"withdrew {v.Id}: tombstone seq {v.Seq} at feed_seq {v.FeedSeq}. A running node pushes it within Node:HeadCheckSeconds.");
     }
 
-    private static void Keys(string[] rest)
+    private static void KeysChange(string? data, Func<KeyStore, SqliteConnection, SqliteTransaction, string, string> change)
     {
-        if (rest.Length == 0)
-        {
-            throw new CliException("Usage: keys rotate | keys revoke KID | keys rotate-root");
-        }
-        var sub = rest[0];
-        var a = CliArgs.Parse(rest[1..], ["data"], [], positional: sub == "revoke" ? 1 : 0);
-        var store = OpenStore(a);
+        var store = OpenStore(data);
         var keys = new KeyStore(store);
         using var conn = store.Open();
         using var tx = conn.BeginTransaction();
-        var node = NodeIdentity.Load(conn, tx);
-        string message;
-        switch (sub)
-        {
-            case "rotate":
-                var kid = keys.Rotate(conn, tx, node.NodeId);
-                Audit.Write(conn, tx, "cli", "keys.rotate", kid);
-                message = $"new signing key {kid}; keyset version {KeyStore.LatestKeyset(conn, tx).Version}";
-                break;
-            case "revoke":
-                var revoked = a.Positional[0];
-                keys.Revoke(conn, tx, node.NodeId, revoked);
-                var resigned = new Publisher(keys).ResignAll(conn, tx, revoked);
-                Audit.Write(conn, tx, "cli", "keys.revoke", revoked, $"re-signed {resigned.Count} listings");
-                message = $"revoked {revoked}; keyset version {KeyStore.LatestKeyset(conn, tx).Version}; re-signed {resigned.Count} listings";
-                break;
-            case "rotate-root":
-                var root = keys.RotateRoot(conn, tx, node.NodeId);
-                Audit.Write(conn, tx, "cli", "keys.rotate-root", root);
-                message = $"new root key {root}; keyset version {KeyStore.LatestKeyset(conn, tx).Version}. Tell indexers the new root kid for fresh pins.";
-                break;
-            default:
-                throw new CliException($"Unknown keys command '{sub}': rotate, revoke KID or rotate-root.");
-        }
+        var message = change(keys, conn, tx, NodeIdentity.Load(conn, tx).NodeId);
         tx.Commit();
         Console.Out.WriteLine(message);
     }
 
-    private static void Backup(CliArgs a)
+    private static void Backup(string? data, string output)
     {
-        var store = OpenStore(a);
-        var output = a.Require("out");
+        var store = OpenStore(data);
         store.Backup(output);
         Console.Out.WriteLine($"backed up {store.DbPath} to {Path.GetFullPath(output)}; back up {store.KeysDir} separately (it holds private keys).");
     }
-}
-
-/// <summary>A tiny argument parser: <c>--name value</c> options, <c>--flag</c> switches, positionals.
-/// Anything unexpected is an error naming it.</summary>
-public sealed class CliArgs
-{
-    private readonly Dictionary<string, string> _options = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
-    public List<string> Positional { get; } = [];
-
-    public static CliArgs Parse(string[] args, string[] options, string[] flags, int positional = 0)
-    {
-        var a = new CliArgs();
-        for (var i = 0; i < args.Length; i++)
-        {
-            if (args[i].StartsWith("--", StringComparison.Ordinal))
-            {
-                var name = args[i][2..];
-                if (flags.Contains(name))
-                {
-                    a._flags.Add(name);
-                }
-                else if (options.Contains(name))
-                {
-                    if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
-                    {
-                        throw new CliException($"--{name} needs a value.");
-                    }
-                    a._options[name] = args[++i];
-                }
-                else
-                {
-                    throw new CliException($"Unknown option --{name}.");
-                }
-            }
-            else
-            {
-                a.Positional.Add(args[i]);
-            }
-        }
-        if (a.Positional.Count != positional)
-        {
-            throw new CliException(positional == 0 ? $"Unexpected argument '{a.Positional[0]}'." : $"Expected {positional} argument(s), got {a.Positional.Count}.");
-        }
-        return a;
-    }
-
-    public string? Get(string name) => _options.GetValueOrDefault(name);
-    public string Require(string name) => Get(name) ?? throw new CliException($"--{name} is required.");
-    public bool Flag(string name) => _flags.Contains(name);
 }

@@ -6,6 +6,7 @@ using Atlas.Api.Extensions;
 using Atlas.Api.Federation;
 using Atlas.Api.Organisations;
 using Atlas.Protocol.Model;
+using CsvHelper;
 using Dapper;
 
 namespace Atlas.Api.Cli;
@@ -53,7 +54,7 @@ public static class ImportExport
 
     private static List<OrgInput> ReadCsv(string file)
     {
-        var records = Csv.Parse(File.ReadAllText(file, Encoding.UTF8));
+        var records = ParseCsv(file);
         if (records.Count == 0)
         {
             throw new CliException($"{file}: empty CSV; the first line names the columns ({string.Join(",", CsvColumns)}).");
@@ -113,16 +114,38 @@ public static class ImportExport
         o.Contacts.Select(c => new ContactInput(c.Kind, c.Value, Visibility.Public, c.Label, c.Press)).ToList(),
         o.Website, o.Channels, o.Relationships, o.Status, o.Scope, o.LastConfirmed, o.ReviewBy);
 
+    /// <summary>RFC 4180 (CsvHelper): quoted fields may hold separators, quotes ("") and line breaks; blank lines
+    /// are skipped; broken quoting is an error, not a guess.</summary>
+    private static List<List<string>> ParseCsv(string file)
+    {
+        using var reader = CsvReader.FromText(File.ReadAllText(file, Encoding.UTF8),
+            new CsvReaderOptions { HasHeader = false, MalformedData = CsvMalformedDataHandling.Throw });
+        var records = new List<List<string>>();
+        try
+        {
+            while (reader.Read())
+            {
+                records.Add([.. Enumerable.Range(0, reader.FieldCount).Select(reader.GetString)]);
+            }
+        }
+        catch (CsvFormatException e)
+        {
+            throw new CliException($"{file}: {e.Message.Split('\n')[0].Trim()} Nothing was imported.");
+        }
+        return records;
+    }
+
     private static string ToCsv(IEnumerable<OrgInput> orgs)
     {
-        var sb = new StringBuilder();
-        Csv.AppendRecord(sb, CsvColumns);
+        using var text = new StringWriter(CultureInfo.InvariantCulture);
+        using var csv = CsvWriter.Create(text, new CsvWriterOptions { NewLine = "\r\n" }, leaveOpen: true);
+        csv.WriteRecord(CsvColumns);
         foreach (var o in orgs)
         {
             var physical = o.Locations.FirstOrDefault(l => l.Kind == "physical");
             var online = o.Locations.FirstOrDefault(l => l.Kind == "online");
             string T(IReadOnlyDictionary<string, string>? d, string l) => d?.GetValueOrDefault(l) ?? "";
-            Csv.AppendRecord(sb,
+            csv.WriteRecord(
             [
                 o.Id ?? "", T(o.Name, "en"), T(o.Name, "ru"), T(o.Name, "uk"), T(o.Name, "de"),
                 T(o.Description, "en"), T(o.Description, "ru"), T(o.Description, "uk"), T(o.Description, "de"),
@@ -130,92 +153,7 @@ public static class ImportExport
                 string.Join(' ', online?.ServiceArea ?? []), o.Website ?? "", o.Scope ?? "",
             ]);
         }
-        return sb.ToString();
-    }
-}
-
-/// <summary>RFC 4180 CSV: quoted fields may hold separators, quotes ("") and line breaks.</summary>
-public static class Csv
-{
-    public static List<List<string>> Parse(string text)
-    {
-        var records = new List<List<string>>();
-        var record = new List<string>();
-        var field = new StringBuilder();
-        var quoted = false;
-        var any = false;
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (quoted)
-            {
-                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"')
-                {
-                    field.Append('"');
-                    i++;
-                }
-                else if (c == '"')
-                {
-                    quoted = false;
-                }
-                else
-                {
-                    field.Append(c);
-                }
-                continue;
-            }
-            switch (c)
-            {
-                case '"' when field.Length == 0:
-                    quoted = true;
-                    any = true;
-                    break;
-                case ',':
-                    record.Add(field.ToString());
-                    field.Clear();
-                    any = true;
-                    break;
-                case '\r':
-                    break;
-                case '\n':
-                    if (any || field.Length > 0)
-                    {
-                        record.Add(field.ToString());
-                        records.Add(record);
-                    }
-                    record = [];
-                    field.Clear();
-                    any = false;
-                    break;
-                default:
-                    field.Append(c);
-                    any = true;
-                    break;
-            }
-        }
-        if (quoted)
-        {
-            throw new CliException("CSV ends inside a quoted field.");
-        }
-        if (any || field.Length > 0)
-        {
-            record.Add(field.ToString());
-            records.Add(record);
-        }
-        return records;
-    }
-
-    public static void AppendRecord(StringBuilder sb, IReadOnlyList<string> fields)
-    {
-        for (var i = 0; i < fields.Count; i++)
-        {
-            if (i > 0)
-            {
-                sb.Append(',');
-            }
-            var f = fields[i];
-            sb.Append(f.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + f.Replace("\"", "\"\"") + "\"" : f);
-        }
-        sb.Append("\r\n");
+        csv.Flush();
+        return text.ToString();
     }
 }

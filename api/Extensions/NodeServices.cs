@@ -5,6 +5,7 @@ using Atlas.Api.Data;
 using Atlas.Api.Federation;
 using Atlas.Api.Health;
 using Atlas.Api.Organisations;
+using Atlas.Api.Pages;
 using Atlas.Api.Signing;
 using Atlas.Api.Submissions;
 using Atlas.Hosting;
@@ -35,6 +36,7 @@ public static class NodeServices
         services.AddSingleton<HeadService>();
         services.AddSingleton<PublishedOrganisations>();
         services.AddSingleton<ChangePageCache>();
+        services.AddSingleton(sp => PagesLocation.Resolve(sp.GetRequiredService<IOptions<NodeOptions>>().Value, AppContext.BaseDirectory));
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<NodeOptions>>((forwarded, node) =>
         {
             // With no known proxy at all the middleware would believe everyone: then it must do nothing.
@@ -52,8 +54,7 @@ public static class NodeServices
         services.AddHostedService<HeadWorker>();
         services.AddHealthChecks().AddCheck<NodeReadiness>("node", tags: [ServiceDefaults.ReadyTag]);
         services.AddHostedService<NotifyWorker>();
-        services.AddHttpClient("notify", c => c.Timeout = TimeSpan.FromSeconds(10))
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false }); // no redirects to other hosts
+        services.AddNotifyClient();
 
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
         services.ConfigureHttpJsonOptions(o =>

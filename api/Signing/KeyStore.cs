@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Atlas.Api.Cli;
 using Atlas.Api.Data;
 using Atlas.Api.Extensions;
 using Atlas.Protocol.Model;
@@ -62,14 +61,14 @@ public sealed class KeyStore(NodeStore store)
     public void Revoke(SqliteConnection conn, SqliteTransaction tx, string nodeId, string kid)
     {
         var row = conn.QuerySingleOrDefault<KeyRow>("SELECT kid, role, status, x, y FROM node_keys WHERE kid = @kid", new { kid }, tx)
-            ?? throw new CliException($"No key {kid} on this node; 'GET /atlas/v1/keyset' lists the kids.");
+            ?? throw new SigningException($"No key {kid} on this node; 'GET /atlas/v1/keyset' lists the kids.");
         if (row.Role != "signing")
         {
-            throw new CliException($"Key {kid} is a root key; replace it with 'keys rotate-root'.");
+            throw new SigningException($"Key {kid} is a root key; replace it with 'keys rotate-root'.");
         }
         if (row.Status == "revoked")
         {
-            throw new CliException($"Key {kid} is already revoked.");
+            throw new SigningException($"Key {kid} is already revoked.");
         }
         if (row.Status == "current")
         {

@@ -17,12 +17,22 @@ COPY protocol/ protocol/
 COPY api/ api/
 RUN dotnet publish api/Atlas.Api.csproj -c Release --no-restore -o /out /p:UseAppHost=false
 
+# ---- the node's own pages (propose, receipt, console): web/ built with --mode node -> dist-node
+FROM node:22-bookworm-slim AS pages
+WORKDIR /src/web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY web/ ./
+RUN npx vite build --mode node
+
 # ---- runtime -------------------------------------------------------------------------------
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 # Data volume owned by the image's non-root user (app, uid $APP_UID = 1654).
 RUN mkdir -p /data && chown $APP_UID:$APP_UID /data && chmod 0700 /data
 WORKDIR /app
 COPY --from=build /out ./
+# Found by the node's default Node:PagesDir ("pages" next to the executable).
+COPY --from=pages /src/web/dist-node/ ./pages/
 ENV ASPNETCORE_HTTP_PORTS=8080 \
     DOTNET_EnableDiagnostics=0 \
     DOTNET_gcServer=0 \

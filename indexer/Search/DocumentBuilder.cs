@@ -1,7 +1,8 @@
 using System.Globalization;
 using Atlas.Indexer.State;
+using Atlas.Protocol.Geo;
 using Atlas.Protocol.Model;
-using Microsoft.Data.Sqlite;
+using Atlas.Protocol.Vocabulary;
 
 namespace Atlas.Indexer.Search;
 
@@ -9,9 +10,9 @@ namespace Atlas.Indexer.Search;
 /// it must not be shown). Pure function of the state, so recomputing it is always safe.</summary>
 public sealed class DocumentBuilder(TimeProvider time)
 {
-    public IReadOnlyList<SearchDocument> Build(SqliteConnection c, string listingId)
+    public IReadOnlyList<SearchDocument> Build(StateSession s, string listingId)
     {
-        var source = StateStore.SearchSourceOf(c, listingId);
+        var source = s.Listings.SearchSourceOf(listingId);
         if (source is null || source.Row.State != ListingState.Live || source.HiddenReason is not null)
         {
             return [];
@@ -27,8 +28,8 @@ public sealed class DocumentBuilder(TimeProvider time)
         {
             return [];
         }
-        var endorsedBy = StateStore.EndorsedBy(c, listingId, row.Node);
-        var alerts = StateStore.OpenAlertsFor(c, listingId)
+        var endorsedBy = s.Listings.EndorsedBy(listingId, row.Node);
+        var alerts = s.Alerts.OpenFor(listingId)
             .Select(a => new AlertDoc(a.Kind, a.Message, Iso(a.Since))).ToList();
         var provenance = new ProvenanceDoc(row.Node, source.NodeName, payload.Seq, hash, kid, Iso(row.VerifiedAt));
         var physical = org.Locations.Where(l => l.Kind == "physical").ToList();
@@ -36,10 +37,17 @@ public sealed class DocumentBuilder(TimeProvider time)
         var countries = physical.Select(l => l.Country!).Distinct(StringComparer.Ordinal).ToList();
         var contacts = org.Contacts.Select(x => new ContactDoc(x.Kind, x.Value, x.Label, x.Press)).ToList();
         var channels = org.Channels.Select(x => new ChannelDoc(x.Kind, x.Url)).ToList();
-        var relationships = org.Relationships.Select(r => new RelationshipDoc(r.Type, r.Target, TargetName(c, r.Target))).ToList();
+        var relationships = org.Relationships.Select(r => new RelationshipDoc(r.Type, r.Target, TargetName(s, r.Target))).ToList();
         var online = org.Locations.Any(l => l.Kind == "online");
+        var placeNames = PlaceNames(physical);
+        var focusLabels = org.Focus.SelectMany(FocusVocabulary.SearchTerms).Distinct(StringComparer.Ordinal).ToList();
+        var cityFocus = cities.SelectMany(city => org.Focus.Select(f => $"{city}|{f}")).Distinct(StringComparer.Ordinal).ToList();
 
-        return org.Locations.Select((l, n) => new SearchDocument(
+        return org.Locations.Select((l, n) =>
+        {
+            var geo = l is { Lat: { } lat, Lon: { } lon } ? new GeoDoc(lat, lon) : null;
+            string? Cell(int level) => geo is null ? null : MapCells.Id(level, geo.Lat, geo.Lng);
+            return new SearchDocument(
             DocId: $"{listingId}_{n}",
             ListingId: listingId,
             Node: row.Node,
@@ -53,7 +61,7 @@ public sealed class DocumentBuilder(TimeProvider time)
             Cities: cities,
             Countries: countries,
             Place: new PlaceDoc(l.Kind, l.City, l.Country, l.Precision, l.Address, l.ServiceArea),
-            Geo: l is { Lat: { } lat, Lon: { } lon } ? new GeoDoc(lat, lon) : null,
+            Geo: geo,
             Online: online,
             Contacts: contacts,
             HasContact: contacts.Count > 0,
@@ -70,12 +78,32 @@ public sealed class DocumentBuilder(TimeProvider time)
             Endorsed: endorsedBy.Count >= 2,
             Alerts: alerts,
             HasAlerts: alerts.Count > 0,
-            UpdatedAt: payload.Iat)).ToList();
+            UpdatedAt: payload.Iat,
+            Primary: n == 0,
+            PlaceNames: placeNames,
+            FocusLabels: focusLabels,
+            CityFocus: cityFocus,
+            Cell4: Cell(4),
+            Cell6: Cell(6),
+            Cell8: Cell(8),
+            Cell10: Cell(10),
+            Cell12: Cell(12),
+            Cell14: Cell(14),
+            Cell16: Cell(16));
+        }).ToList();
     }
 
-    private static IReadOnlyDictionary<string, string>? TargetName(SqliteConnection c, string target)
+    /// <summary>Every name of the organisation's cities and countries in the UI languages and common spellings
+    /// (gazetteer), so "Тбилиси", "Тбілісі", "Tiflis" and "Tbilisi" all find it.</summary>
+    private static List<string> PlaceNames(IEnumerable<Location> physical) =>
+        physical
+            .SelectMany(l => (Gazetteer.Lookup(l.City!, l.Country!)?.AllNames ?? [l.City!]).Concat(Gazetteer.CountryNames(l.Country!)))
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+
+    private static IReadOnlyDictionary<string, string>? TargetName(StateSession s, string target)
     {
-        var source = StateStore.SearchSourceOf(c, target);
+        var source = s.Listings.SearchSourceOf(target);
         if (source is null || source.Row.State != ListingState.Live)
         {
             return null;

@@ -34,7 +34,18 @@ public sealed record SearchDocument(
     bool Endorsed,
     IReadOnlyList<AlertDoc> Alerts,
     bool HasAlerts,
-    long UpdatedAt);
+    long UpdatedAt,
+    bool Primary,
+    IReadOnlyList<string> PlaceNames,
+    IReadOnlyList<string> FocusLabels,
+    IReadOnlyList<string> CityFocus,
+    [property: JsonPropertyName("cell_4")] string? Cell4,
+    [property: JsonPropertyName("cell_6")] string? Cell6,
+    [property: JsonPropertyName("cell_8")] string? Cell8,
+    [property: JsonPropertyName("cell_10")] string? Cell10,
+    [property: JsonPropertyName("cell_12")] string? Cell12,
+    [property: JsonPropertyName("cell_14")] string? Cell14,
+    [property: JsonPropertyName("cell_16")] string? Cell16);
 
 public sealed record PlaceDoc(
     string Kind,

@@ -35,4 +35,6 @@ public sealed record NodeLinks(
     string Submissions,
     string Organisations,
     string Vocabulary,
-    string OpenApi);
+    string OpenApi,
+    string? ProposeUrl = null,
+    string? ConsoleUrl = null);

@@ -4,7 +4,17 @@ using System.Text.Json.Serialization;
 
 namespace Atlas.Protocol.Vocabulary;
 
-public sealed record FocusArea(string Code, IReadOnlyDictionary<string, string> Labels);
+/// <summary>A focus area: its code, its label per UI language and other words people search it by
+/// (per language; optional, used by the indexer to make organisations findable in every language).</summary>
+public sealed record FocusArea(
+    string Code,
+    IReadOnlyDictionary<string, string> Labels,
+    IReadOnlyDictionary<string, IReadOnlyList<string>>? Synonyms = null)
+{
+    /// <summary>Every label and synonym in every language, once each.</summary>
+    public IEnumerable<string> SearchTerms =>
+        Labels.Values.Concat(Synonyms?.Values.SelectMany(s => s) ?? []).Distinct(StringComparer.Ordinal);
+}
 
 public sealed record FocusVocabularyDocument(int Version, IReadOnlyList<FocusArea> Areas);
 
@@ -18,9 +28,14 @@ public static class FocusVocabulary
 {
     private static readonly Lazy<FocusVocabularyDocument> Doc = new(Load);
     private static readonly Lazy<FrozenSet<string>> CodeSet = new(() => Doc.Value.Areas.Select(a => a.Code).ToFrozenSet());
+    private static readonly Lazy<FrozenDictionary<string, FocusArea>> ByCode = new(() => Doc.Value.Areas.ToFrozenDictionary(a => a.Code));
 
     public static FocusVocabularyDocument Document => Doc.Value;
     public static bool IsKnown(string code) => CodeSet.Value.Contains(code);
+
+    /// <summary>Labels and synonyms of a code in every language (empty for an unknown code).</summary>
+    public static IEnumerable<string> SearchTerms(string code) =>
+        ByCode.Value.TryGetValue(code, out var area) ? area.SearchTerms : [];
 
     private static FocusVocabularyDocument Load()
     {

@@ -6,25 +6,28 @@ namespace Atlas.Api.Tests;
 public sealed class CliTests
 {
     [Theory]
-    [InlineData("frobnicate")]
-    [InlineData("init", "--data", "{tmp}/x", "--node-id", "Berlin!", "--name", "n", "--base-url", "http://127.0.0.1:1")]
-    [InlineData("init", "--data", "{tmp}/x", "--node-id", "berlin", "--name", "n", "--base-url", "ftp://example.org")]
-    [InlineData("init", "--data", "{tmp}/x", "--node-id", "berlin")]
-    [InlineData("token", "create", "--role", "root", "--name", "x", "--data", "{node}")]
-    [InlineData("token", "create", "--role", "admin", "--name", "x", "--data", "{tmp}/missing")]
-    [InlineData("export", "--format", "xml", "--data", "{node}")]
-    [InlineData("withdraw", "0b7a2b52-9f0c-4f43-9d0a-3f7c1c2c9a11", "--data", "{node}")]
-    [InlineData("keys", "explode", "--data", "{node}")]
-    [InlineData("keys", "revoke", "no-such-kid", "--data", "{node}")]
-    [InlineData("backup", "--data", "{node}")]
-    [InlineData("import", "{tmp}/missing.json", "--data", "{node}")]
-    [InlineData("export", "--format", "json", "--bogus", "--data", "{node}")]
-    public async Task Bad_cli_input_is_one_line_on_stderr_and_a_non_zero_exit(params string[] args)
+    [InlineData(2, "frobnicate")]
+    [InlineData(2, "keys")]
+    [InlineData(2, "serve", "--bogus")]
+    [InlineData(2, "init", "--data", "{tmp}/x", "--node-id", "Berlin!", "--name", "n", "--base-url", "http://127.0.0.1:1")]
+    [InlineData(2, "init", "--data", "{tmp}/x", "--node-id", "berlin", "--name", "n", "--base-url", "ftp://example.org")]
+    [InlineData(2, "init", "--data", "{tmp}/x", "--node-id", "berlin")]
+    [InlineData(2, "token", "create", "--role", "root", "--name", "x", "--data", "{node}")]
+    [InlineData(1, "token", "create", "--role", "admin", "--name", "x", "--data", "{tmp}/missing")]
+    [InlineData(2, "export", "--format", "xml", "--data", "{node}")]
+    [InlineData(1, "withdraw", "0b7a2b52-9f0c-4f43-9d0a-3f7c1c2c9a11", "--data", "{node}")]
+    [InlineData(2, "keys", "explode", "--data", "{node}")]
+    [InlineData(1, "keys", "revoke", "no-such-kid", "--data", "{node}")]
+    [InlineData(2, "backup", "--data", "{node}")]
+    [InlineData(1, "import", "{tmp}/missing.json", "--data", "{node}")]
+    [InlineData(2, "export", "--format", "json", "--bogus", "--data", "{node}")]
+    public async Task Bad_cli_input_is_one_line_on_stderr_and_the_exit_code_of_the_convention(int exitCode, params string[] args)
     {
         using var tmp = new TempDirectory();
         var nodeDir = await Init(tmp, "n");
         var r = await NodeProcess.RunCliAsync(args.Select(a => a.Replace("{tmp}", tmp.Path).Replace("{node}", nodeDir)).ToArray());
-        Assert.NotEqual(0, r.ExitCode);
+        // docs/operations.md: 2 for a bad command line, 1 for a refused or failed operation.
+        Assert.Equal(exitCode, r.ExitCode);
         Assert.Single(r.StandardError.Trim().Split('\n'));
         Assert.StartsWith("error: ", r.StandardError);
         Assert.DoesNotContain("   at ", r.StandardError);
@@ -35,16 +38,29 @@ public sealed class CliTests
     [InlineData("Node__NotifyUrls__0", "file:///etc/passwd", "Node:NotifyUrls", false)]
     [InlineData("Node__HeadLifetimeHours", "0", "HeadLifetimeHours", false)]
     [InlineData("RateLimiting__Submissions__PermitLimit", "0", "PermitLimit", false)]
-    public async Task Serve_with_bad_configuration_stops_with_one_line_naming_the_setting(string key, string value, string mentions, bool missingDir)
+    [InlineData("Node__PagesDir", "/nonexistent/dist-node", "Node:PagesDir", false)]
+    public async Task Serve_with_bad_configuration_stops_with_one_line_naming_the_setting_and_exit_2(string key, string value, string mentions, bool missingDir)
     {
         using var tmp = new TempDirectory();
         var dir = missingDir ? Path.Combine(tmp.Path, "missing") : await Init(tmp, "n");
         var r = await NodeProcess.RunCliAsync(["serve", "--data", dir, "--urls", $"http://127.0.0.1:{FreePort.Next()}"],
             new Dictionary<string, string?> { [key] = value }, TimeSpan.FromSeconds(30));
-        Assert.Equal(1, r.ExitCode);
+        Assert.Equal(2, r.ExitCode);
         Assert.Contains(mentions, r.StandardError);
         Assert.Single(r.StandardError.Trim().Split('\n'));
         Assert.DoesNotContain("   at ", r.StandardError + r.StandardOutput);
+    }
+
+    [Theory]
+    [InlineData("help")]
+    [InlineData("--help")]
+    [InlineData("help", "keys")]
+    public async Task Help_goes_to_stdout_with_exit_zero(params string[] args)
+    {
+        var r = await NodeProcess.RunCliAsync(args);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("Usage:", r.StandardOutput);
+        Assert.Empty(r.StandardError);
     }
 
     [Fact]

@@ -15,7 +15,8 @@ public sealed class PushTests
         public ConcurrentQueue<(string Path, string ContentType, string Body)> Received { get; } = new();
         public string Url { get; }
 
-        public FakeIndexer()
+        /// <param name="status">The status of the n-th request (0-based); 202 for all by default.</param>
+        public FakeIndexer(Func<int, int>? status = null)
         {
             Url = $"http://127.0.0.1:{FreePort.Next()}/";
             _listener.Prefixes.Add(Url);
@@ -27,8 +28,9 @@ public sealed class PushTests
                     HttpListenerContext ctx;
                     try { ctx = await _listener.GetContextAsync(); } catch (Exception) { return; }
                     using var reader = new StreamReader(ctx.Request.InputStream);
+                    var n = Received.Count;
                     Received.Enqueue((ctx.Request.Url!.AbsolutePath, ctx.Request.ContentType ?? "", await reader.ReadToEndAsync()));
-                    ctx.Response.StatusCode = 202;
+                    ctx.Response.StatusCode = status?.Invoke(n) ?? 202;
                     ctx.Response.Close();
                 }
             });
@@ -76,6 +78,39 @@ public sealed class PushTests
         Assert.True(cliTomb.IsTombstone);
         var head = SignedObjects.VerifyHead(await node.GetStringAsync("/atlas/v1/head"), keyset, DateTimeOffset.UtcNow);
         Assert.Equal(cliTomb.Hash, (await node.ChangesAsync($"?until={head.Payload.FeedSeq}")).Entries.Select(e => SignedObjects.HashOf(e.Jws)).Last());
+    }
+
+    [Theory]
+    [InlineData(503)]
+    [InlineData(408)]
+    [InlineData(429)]
+    public async Task A_push_answered_with_a_transient_status_is_sent_again(int transient)
+    {
+        using var indexer = new FakeIndexer(n => n == 0 ? transient : 202);
+        await using var node = new OwnedNode(new Dictionary<string, string> { ["Node__NotifyUrls__0"] = indexer.Url });
+        await node.InitializeAsync();
+
+        await node.SubmitAndApproveAsync(Samples.Org("Pushed Twice"));
+        var head = await indexer.WaitFor("/atlas/v1/notify", _ => true);
+        await indexer.WaitFor("/atlas/v1/notify", b => b == head && indexer.Received.Count(r => r.Body == head) >= 2);
+    }
+
+    [Theory]
+    [InlineData(400)]
+    [InlineData(403)]
+    [InlineData(413)]
+    public async Task A_push_refused_with_another_4xx_is_not_sent_again(int refusal)
+    {
+        using var indexer = new FakeIndexer(_ => refusal);
+        await using var node = new OwnedNode(new Dictionary<string, string> { ["Node__NotifyUrls__0"] = indexer.Url });
+        await node.InitializeAsync();
+
+        await node.SubmitAndApproveAsync(Samples.Org("Refused Once"));
+        var first = await indexer.WaitFor("/atlas/v1/notify", _ => true);
+        // The worker sends one push at a time, retries included: once the next head has arrived, the first is final.
+        await node.SubmitAndApproveAsync(Samples.Org("Refused Twice"));
+        await indexer.WaitFor("/atlas/v1/notify", b => b != first);
+        Assert.Single(indexer.Received, r => r.Body == first);
     }
 
     [Fact]

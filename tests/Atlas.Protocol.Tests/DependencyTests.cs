@@ -9,7 +9,8 @@ public sealed class DependencyTests
     {
         var references = typeof(Jws).Assembly.GetReferencedAssemblies().Select(a => a.Name ?? "").ToList();
 
-        Assert.Contains("NetTopologySuite", references);
+        Assert.Contains("System.Text.Json", references);
+        Assert.DoesNotContain("NetTopologySuite", references);
         Assert.DoesNotContain(references, r => r.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal));
         Assert.DoesNotContain(references, r => r.StartsWith("Microsoft.Extensions", StringComparison.Ordinal));
         Assert.DoesNotContain(references, r => r.StartsWith("OpenTelemetry", StringComparison.Ordinal));

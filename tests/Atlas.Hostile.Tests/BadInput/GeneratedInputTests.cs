@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 
 namespace Atlas.Hostile.Tests.BadInput;
 
@@ -33,7 +34,7 @@ public sealed class FuzzNode : IAsyncLifetime
 /// </summary>
 public sealed class GeneratedInputTests(FuzzNode fixture) : IClassFixture<FuzzNode>
 {
-    private static readonly Config Runs = Config.QuickThrowOnFailure.WithMaxTest(120);
+    private const int Runs = 120;
 
     private const string ValidOrg = """{"name":{"en":"Fuzzed","ru":"Фазз"},"description":{"en":"x"},"focus":["legal-aid"],"languages":["ru"],"locations":[{"kind":"physical","city":"Berlin","country":"DE"}],"contacts":[{"kind":"email","value":"a@example.org","visibility":"public","press":false}],"website":"https://example.org"}""";
 
@@ -160,15 +161,15 @@ public sealed class GeneratedInputTests(FuzzNode fixture) : IClassFixture<FuzzNo
 
     private static string Shorten(string s) => s.Length <= 160 ? s : s[..160] + "…";
 
-    [Fact]
-    public void Damaged_submissions_are_refused_cleanly_or_accepted_whole()
+    [Property(MaxTest = Runs)]
+    public Property Damaged_submissions_are_refused_cleanly_or_accepted_whole()
     {
         var body = Damaged("{\"organisation\":" + ValidOrg + ",\"submitter_email\":\"me@example.org\",\"note\":\"hi\"}");
-        Prop.ForAll(body.ToArbitrary(), b => Holds(HttpMethod.Post, "/api/submissions", b, null, ["POST 202"])).Check(Runs);
+        return Prop.ForAll(body.ToArbitrary(), b => Holds(HttpMethod.Post, "/api/submissions", b, null, ["POST 202"]));
     }
 
-    [Fact]
-    public void Damaged_admin_bodies_with_a_valid_token_are_refused_cleanly_or_applied_whole()
+    [Property(MaxTest = Runs)]
+    public Property Damaged_admin_bodies_with_a_valid_token_are_refused_cleanly_or_applied_whole()
     {
         var admin = Node.AdminToken;
         var target = Gen.Elements(
@@ -177,7 +178,7 @@ public sealed class GeneratedInputTests(FuzzNode fixture) : IClassFixture<FuzzNo
             (HttpMethod.Post, "/api/admin/tokens", """{"name":"fuzz","role":"editor"}"""),
             (HttpMethod.Post, "/api/admin/submissions/999999/reject", """{"reason":"no"}"""));
         var request = from t in target from b in Damaged(t.Item3) select (t.Item1, t.Item2, b);
-        Prop.ForAll(request.ToArbitrary(), r => Holds(r.Item1, r.Item2, r.b, admin, ["POST 200", "PUT 200", "POST 201"])).Check(Runs);
+        return Prop.ForAll(request.ToArbitrary(), r => Holds(r.Item1, r.Item2, r.b, admin, ["POST 200", "PUT 200", "POST 201"]));
     }
 
     private static Gen<string> Values() => Gen.OneOf(
@@ -185,17 +186,17 @@ public sealed class GeneratedInputTests(FuzzNode fixture) : IClassFixture<FuzzNo
             "%D0%91%D0%B5%D1%80%D0%BB%D0%B8%D0%BD", "legal-aid", "ru", "%27%20OR%201%3D1--", "%3Cscript%3E", new string('a', 3000), "null", "[]", "00000000-0000-0000-0000-000000000000"),
         ArbMap.Default.GeneratorFor<string>().Select(s => Uri.EscapeDataString(s ?? "")));
 
-    [Fact]
-    public void Generated_query_strings_on_browse_and_change_feed_are_200_or_a_400_problem()
+    [Property(MaxTest = Runs)]
+    public Property Generated_query_strings_on_browse_and_change_feed_are_200_or_a_400_problem()
     {
         var names = Gen.Elements("city", "country", "focus", "language", "q", "page", "after", "until", "limit", "x", "page[]", "");
         var query = Gen.ListOf(from n in names from v in Values() select $"{n}={v}").Select(kv => string.Join('&', kv));
         var path = from p in Gen.Elements("/api/organisations", "/atlas/v1/changes") from q in query select $"{p}?{q}";
-        Prop.ForAll(path.ToArbitrary(), p => Holds(HttpMethod.Get, p, null, null, ["GET 200"])).Check(Runs);
+        return Prop.ForAll(path.ToArbitrary(), p => Holds(HttpMethod.Get, p, null, null, ["GET 200"]));
     }
 
-    [Fact]
-    public void Generated_path_segments_on_listings_keysets_and_admin_reads_are_never_a_server_error()
+    [Property(MaxTest = Runs)]
+    public Property Generated_path_segments_on_listings_keysets_and_admin_reads_are_never_a_server_error()
     {
         var editor = Node.EditorToken;
         var segment = Gen.OneOf(Values(), Gen.Constant(fixture.ListingId), Gen.Constant(fixture.SubmissionId.ToString(System.Globalization.CultureInfo.InvariantCulture)));
@@ -205,7 +206,7 @@ public sealed class GeneratedInputTests(FuzzNode fixture) : IClassFixture<FuzzNo
                    from a in segment
                    from b in segment
                    select (template.StartsWith("/api/admin", StringComparison.Ordinal), string.Format(System.Globalization.CultureInfo.InvariantCulture, template, a.Length == 0 ? "x" : a, b.Length == 0 ? "1" : b));
-        Prop.ForAll(path.ToArbitrary(), p => Holds(HttpMethod.Get, p.Item2, null, p.Item1 ? editor : null, ["GET 200"])).Check(Runs);
+        return Prop.ForAll(path.ToArbitrary(), p => Holds(HttpMethod.Get, p.Item2, null, p.Item1 ? editor : null, ["GET 200"]));
     }
 
     /// <summary>Generated damaged CSV and JSON import files: the CLI either imports all rows or none, and a refusal is

@@ -13,21 +13,37 @@ public sealed class CliTests(MeilisearchFixture meili) : IDisposable
     };
 
     [Theory]
-    [InlineData("nonsense")]
-    [InlineData("peers", "add", "not a url", "--root", "x")]
-    [InlineData("peers", "add", "http://127.0.0.1:9", "--root", "too-short")]
-    [InlineData("peers", "add", "http://127.0.0.1:9")]
-    [InlineData("peers", "remove", "http://127.0.0.1:9")]
-    [InlineData("peers")]
-    [InlineData("sync")]
-    [InlineData("status", "--bogus")]
-    public async Task Bad_input_gives_one_line_and_a_nonzero_exit(params string[] args)
+    [InlineData(2, "nonsense")]
+    [InlineData(2)]
+    [InlineData(2, "peers", "add", "not a url", "--root", "x")]
+    [InlineData(2, "peers", "add", "http://127.0.0.1:9", "--root", "too-short")]
+    [InlineData(2, "peers", "add", "http://127.0.0.1:9")]
+    [InlineData(1, "peers", "remove", "http://127.0.0.1:9")]
+    [InlineData(2, "peers")]
+    [InlineData(2, "sync")]
+    [InlineData(2, "status", "--bogus")]
+    [InlineData(2, "release", "berlin")]
+    public async Task Bad_input_gives_one_line_and_the_exit_code_of_the_convention(int exitCode, params string[] args)
+    {
+        // docs/operations.md: 2 for a bad command line or configuration, 1 for a refused or failed operation.
+        var result = await IndexerProcess.RunCliAsync(Env("unused"), args);
+
+        Assert.Equal(exitCode, result.ExitCode);
+        Assert.Single(result.StandardError.Trim().Split('\n'));
+        Assert.StartsWith("error:", result.StandardError);
+    }
+
+    [Theory]
+    [InlineData("help")]
+    [InlineData("--help")]
+    [InlineData("help", "peers", "add")]
+    public async Task Help_goes_to_stdout_with_exit_zero(params string[] args)
     {
         var result = await IndexerProcess.RunCliAsync(Env("unused"), args);
 
-        Assert.Equal(2, result.ExitCode);
-        Assert.Single(result.StandardError.Trim().Split('\n'));
-        Assert.StartsWith("error:", result.StandardError);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("Usage:", result.StandardOutput);
+        Assert.Empty(result.StandardError);
     }
 
     [Fact]
@@ -52,7 +68,7 @@ public sealed class CliTests(MeilisearchFixture meili) : IDisposable
         var add = await IndexerProcess.RunCliAsync(env, "peers", "add", good.BaseUrl, "--root", good.Root.Kid, "--name", "Berlin");
         Assert.True(add.ExitCode == 0, add.StandardError);
         var dup = await IndexerProcess.RunCliAsync(env, "peers", "add", good.BaseUrl, "--root", good.Root.Kid);
-        Assert.Equal(2, dup.ExitCode);
+        Assert.Equal(1, dup.ExitCode);
         var list = await IndexerProcess.RunCliAsync(env, "peers", "list");
         Assert.Contains(good.BaseUrl, list.StandardOutput);
 

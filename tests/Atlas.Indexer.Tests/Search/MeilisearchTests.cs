@@ -49,9 +49,53 @@ public sealed class MeilisearchTests(MeilisearchFixture meili, ITestOutputHelper
         Assert.Equal(contract.FilterableAttributes!.Order(), settings.FilterableAttributes!.Order());
         Assert.Equal(contract.SearchableAttributes, settings.SearchableAttributes);
         Assert.Equal(contract.SortableAttributes!.Order(), settings.SortableAttributes!.Order());
-        Assert.Equal(1000, settings.Faceting!.MaxValuesPerFacet);
+        Assert.Equal(OrganisationIndexSettings.MaxValuesPerFacet, settings.Faceting!.MaxValuesPerFacet);
         Assert.Equal(100_000, settings.Pagination!.MaxTotalHits);
         Assert.Null(settings.DistinctAttribute);
+    }
+
+    [Fact]
+    public async Task Documents_carry_one_primary_per_organisation_map_cells_and_names_in_every_ui_language()
+    {
+        await using var indexer = new TestIndexer(meili);
+        await using var peer = await FakePeer.StartAsync("tbilisi", "Atlas Tbilisi", indexer.Time);
+        var ark = peer.Publish(Orgs.Make("Ark", cityCount: 3));
+        var other = peer.Publish(Orgs.Make("Other", cityCount: 2) with { Focus = ["media"] });
+        await indexer.AddPeerAndSyncAsync(peer);
+
+        var docs = (await Search(indexer, new SearchQuery { Filter = $"listing_id = \"{ark}\"", Limit = 10 })).Hits
+            .OrderBy(d => d.GetProperty("doc_id").GetString(), StringComparer.Ordinal).ToList();
+        Assert.Equal(3, docs.Count);
+        Assert.Equal([true, false, false], docs.Select(d => d.GetProperty("primary").GetBoolean()));
+        var tbilisi = docs[1];
+        Assert.Equal(Atlas.Protocol.Geo.MapCells.Id(16, 41.72, 44.79), tbilisi.GetProperty("cell_16").GetString());
+        Assert.Equal(Atlas.Protocol.Geo.MapCells.Id(4, 41.72, 44.79), tbilisi.GetProperty("cell_4").GetString());
+        var placeNames = tbilisi.GetProperty("place_names").EnumerateArray().Select(e => e.GetString()).ToList();
+        Assert.Contains("Тбілісі", placeNames);
+        Assert.Contains("Грузия", placeNames);
+        Assert.Contains("Berlin|legal-aid", tbilisi.GetProperty("city_focus").EnumerateArray().Select(e => e.GetString()));
+        Assert.Contains("Rechtshilfe", tbilisi.GetProperty("focus_labels").EnumerateArray().Select(e => e.GetString()));
+
+        // every spelling finds the same organisations (distinct per organisation)
+        foreach (var q in new[] { "Тбилиси", "Тбілісі", "Tiflis", "Tbilisi", "Tbilsi" })
+        {
+            var found = await Search(indexer, new SearchQuery { Q = q, Distinct = "listing_id", MatchingStrategy = "all" });
+            Assert.Equal(new[] { ark, other }.Order(StringComparer.Ordinal), found.Hits.Select(h => h.GetProperty("listing_id").GetString()!).Order(StringComparer.Ordinal));
+        }
+        foreach (var q in new[] { "юридическая помощь", "юрист", "правова допомога", "Rechtshilfe", "legal aid" })
+        {
+            var found = await Search(indexer, new SearchQuery { Q = q, Distinct = "listing_id", MatchingStrategy = "all" });
+            Assert.Equal([ark], found.Hits.Select(h => h.GetProperty("listing_id").GetString()));
+        }
+
+        // organisation counts: facets over the primary documents count each organisation once
+        var counts = await Search(indexer, new SearchQuery { Filter = "primary = true", Limit = 0, Facets = ["cities", "focus", "primary"] });
+        var dist = counts.FacetDistribution!;
+        Assert.Equal(2, dist["primary"]["true"]);
+        Assert.Equal(2, dist["cities"]["Berlin"]);
+        Assert.Equal(1, dist["cities"]["Yerevan"]);
+        Assert.Equal(1, dist["focus"]["media"]);
+        Assert.Equal(2, dist["cities"]["Tbilisi"]);
     }
 
     [Fact]

@@ -39,7 +39,8 @@ public sealed class SearchIndexWriterTests(MeilisearchFixture meili)
         var document = new SearchDocument(
             "l_0", "l", "berlin", "Atlas Berlin", new Dictionary<string, string> { ["en"] = "X" }, new Dictionary<string, string>(), [], [],
             null, null, [], [], new PlaceDoc("online", null, null, null, null, null), null, true, [], false, false, null, [], [], "active",
-            "local", "2026-01-01", "2027-01-01", new ProvenanceDoc("berlin", "Atlas Berlin", 1, "h", "k", "2026-01-01T00:00:00Z"), [], false, [], false, 0);
+            "local", "2026-01-01", "2027-01-01", new ProvenanceDoc("berlin", "Atlas Berlin", 1, "h", "k", "2026-01-01T00:00:00Z"), [], false, [], false, 0,
+            true, [], [], [], null, null, null, null, null, null, null);
 
         var failure = await Assert.ThrowsAsync<MeilisearchTaskFailedException>(() =>
             Writer(indexer).UpsertDocumentsAsync(indexer.Index, [document], CancellationToken.None));
