@@ -1,4 +1,5 @@
 using Atlas.Api.Data;
+using Atlas.Api.EditorConsole;
 using Atlas.Api.Extensions;
 using Atlas.Api.Federation;
 using Atlas.Api.Organisations;
@@ -25,6 +26,7 @@ public static class AdminApi
         app.MapTokens();
         app.MapKeys();
         app.MapAudit();
+        app.MapGroup("/api/admin").WithTags("Editors").RequireAdmin().MapEditors("");
         return app;
     }
 

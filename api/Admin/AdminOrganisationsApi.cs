@@ -32,6 +32,9 @@ public static class AdminOrganisationsApi
             .Accepts<OrgInput>("application/json")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        group.MapPost("/{id}/confirm", ReviewActions.Confirm).WithName("ConfirmOrganisation")
+            .WithSummary("Record that the organisation confirmed it is still active: a new version with today's last_confirmed.")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPost("/{id}/withdraw", Withdraw).WithName("WithdrawOrganisation")
             .WithSummary("Withdraw a listing (the organisation asked): a signed tombstone, contacts removed.")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);

@@ -13,6 +13,8 @@ public static class KeysApi
     public static IEndpointRouteBuilder MapKeys(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/admin/keys").WithTags("Keys").RequireAdmin();
+        group.MapGet("", KeyStatus.Get).WithName("GetKeyStatus")
+            .WithSummary("The root key, the newest keyset version and every key with its role and status (public halves only).");
         group.MapPost("/rotate", RotateKeys).WithName("RotateSigningKey")
             .WithSummary("Make a new signing key, publish a keyset version listing it, and re-sign the head with it.");
         return app;

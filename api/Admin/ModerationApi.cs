@@ -21,6 +21,11 @@ public static class ModerationApi
         group.MapGet("/{id:long}", GetSubmission).WithName("GetSubmission")
             .WithSummary("One submission with its organisation and the submitter's private contact.")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPut("/{id:long}", ReviewActions.EditSubmission).WithName("EditSubmission")
+            .WithSummary("Correct a pending submission before approving it (the same validation as a new one).")
+            .Accepts<OrgInput>("application/json")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         group.MapPost("/{id:long}/approve", Approve).WithName("ApproveSubmission")
             .WithSummary("Approve a pending submission: it is re-validated and published as a signed listing version.")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Threading.RateLimiting;
 using Atlas.Api.Admin;
 using Atlas.Api.Data;
+using Atlas.Api.EditorConsole;
 using Atlas.Api.Federation;
 using Atlas.Api.Health;
 using Atlas.Api.Organisations;
@@ -14,6 +15,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Atlas.Api.Extensions;
@@ -54,6 +56,8 @@ public static class NodeServices
         services.AddHostedService<HeadWorker>();
         services.AddHealthChecks().AddCheck<NodeReadiness>("node", tags: [ServiceDefaults.ReadyTag]);
         services.AddHostedService<NotifyWorker>();
+        services.AddOptions<SubmitterPrivacyOptions>().BindConfiguration(SubmitterPrivacyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHostedService<SubmitterPrivacyWorker>();
         services.AddNotifyClient();
 
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
@@ -97,6 +101,8 @@ public static class NodeServices
         services.AddAuthorizationBuilder()
             .AddPolicy(AdminApi.EditorPolicy, p => p.RequireRole(Tokens.Editor, Tokens.Admin))
             .AddPolicy(AdminApi.AdminPolicy, p => p.RequireRole(Tokens.Admin));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddConsole();
 
         services.AddRateLimiter(o =>
         {
@@ -130,7 +136,7 @@ public static class NodeServices
         app.UseForwardedHeaders();
         app.Use(async (http, next) =>
         {
-            if (http.Request.Path.StartsWithSegments("/api/admin"))
+            if (http.Request.Path.StartsWithSegments("/api/admin") || http.Request.Path.StartsWithSegments("/api/console"))
             {
                 http.Response.Headers.CacheControl = "no-store";
             }

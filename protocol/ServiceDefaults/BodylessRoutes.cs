@@ -8,19 +8,22 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Atlas.Hosting;
 
 /// <summary>
-/// A route that reads no request body accepts none: a request to it that carries a body (Content-Length above 0 or
-/// a chunked body) is refused with 413 and problem details before the route runs, instead of Kestrel's 30 MB default
-/// being drained. A route reads a body when it declares one (<c>.Accepts&lt;T&gt;()</c> or a [FromBody]
+/// A route that reads no request body accepts none beyond a few bytes (<see cref="MaxBytes"/>: room for the
+/// <c>{}</c> some clients send with every POST): a request to it with a larger or a chunked body is refused with 413
+/// and problem details before the route runs, instead of Kestrel's 30 MB default being drained. A route reads a body when it declares one (<c>.Accepts&lt;T&gt;()</c> or a [FromBody]
 /// parameter: <see cref="IAcceptsMetadata"/>); the OpenAPI document lists the 413 of the others
 /// (<see cref="OpenApiDefaults"/>), from the same predicate.
 /// </summary>
 public static class BodylessRoutes
 {
+    public const int MaxBytes = 16;
+
     public static bool ReadsNoBody(IEnumerable<object> endpointMetadata) =>
         !endpointMetadata.OfType<IAcceptsMetadata>().Any();
 
+    /// <summary>More than <see cref="MaxBytes"/> declared, or a chunked body of unknown length.</summary>
     public static bool HasBody(HttpRequest request) =>
-        request.ContentLength > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0);
+        request.ContentLength > MaxBytes || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0);
 
     /// <summary>After authentication and authorization (a request without a valid token is a 401 whatever it sends)
     /// and after <see cref="HttpDefaults.UseHttpDefaults"/> (the refusal is problem details with the security headers).</summary>
@@ -50,7 +53,7 @@ public static class BodylessRoutes
 
                 if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
                 {
-                    limit.MaxRequestBodySize = 0;
+                    limit.MaxRequestBodySize = MaxBytes;
                 }
             }
 

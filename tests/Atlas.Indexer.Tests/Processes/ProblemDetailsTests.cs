@@ -37,6 +37,6 @@ public sealed class ProblemDetailsTests
         await Expect(HttpStatusCode.NotFound, new HttpRequestMessage(HttpMethod.Get, "/nope"));
         await Expect(HttpStatusCode.BadRequest, Notify());
         await Expect(HttpStatusCode.TooManyRequests, Notify());
-        await Expect(HttpStatusCode.RequestEntityTooLarge, new HttpRequestMessage(HttpMethod.Get, "/health/live") { Content = new StringContent("x") });
+        await Expect(HttpStatusCode.RequestEntityTooLarge, new HttpRequestMessage(HttpMethod.Get, "/health/live") { Content = new StringContent("{\"a\":\"0123456789\"}") });
     }
 }
