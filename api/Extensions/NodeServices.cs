@@ -82,7 +82,10 @@ public static class NodeServices
                 ["Tokens"] = "Editor and admin bearer tokens (admin token).",
                 ["Keys"] = "The node's signing keys (admin token).",
                 ["Audit"] = "Who did what (admin token).",
-            });
+                ["Editors"] = "The people who sign in to the editor console and their passkeys (admin token).",
+                ["Console"] = "The editor console's own API: a session cookie from a passkey sign-in, CSRF token and same Origin.",
+            },
+            new HashSet<string> { AdminApi.EditorPolicy, AdminApi.AdminPolicy });
         // A full disk (or a failing one) is not a bug: say so instead of a bare 500 (the details still go to the log).
         services.Configure<ProblemDetailsOptions>(o => o.CustomizeProblemDetails += ctx =>
         {

@@ -7,7 +7,7 @@ namespace Atlas.Hosting;
 
 /// <summary>What a client author needs in the node's and the indexer's <c>/openapi/v1.json</c>, the same way in both:
 /// a title and description, tag descriptions, servers without a trailing slash, and the bearer scheme declared and
-/// required on every route that needs authorization (all others are anonymous: root <c>security: [{}]</c>).
+/// required on every route whose authorization policy is one of <c>bearerPolicies</c> (the root <c>security: [{}]</c> covers the others: public routes, and the console routes whose session cookie the document does not model).
 /// Routes that read no body list their 413 (<see cref="BodylessRoutes"/>). Summaries, operation ids and the other 4xx
 /// answers are declared on each route (WithName, WithSummary, ProducesProblem).</summary>
 public static class OpenApiDefaults
@@ -15,7 +15,8 @@ public static class OpenApiDefaults
     public const string BearerScheme = "bearer";
 
     public static IServiceCollection AddOpenApiDefaults(
-        this IServiceCollection services, string title, string description, IReadOnlyDictionary<string, string> tagDescriptions)
+        this IServiceCollection services, string title, string description, IReadOnlyDictionary<string, string> tagDescriptions,
+        IReadOnlySet<string>? bearerPolicies = null)
     {
         ArgumentNullException.ThrowIfNull(tagDescriptions);
         return services.AddOpenApi(options =>
@@ -23,7 +24,8 @@ public static class OpenApiDefaults
             options.AddOperationTransformer((operation, context, _) =>
             {
                 var metadata = context.Description.ActionDescriptor.EndpointMetadata;
-                if (metadata.OfType<IAuthorizeData>().Any() && !metadata.OfType<IAllowAnonymous>().Any())
+                if (bearerPolicies is not null && metadata.OfType<IAuthorizeData>().Any(a => a.Policy is { } policy && bearerPolicies.Contains(policy))
+                    && !metadata.OfType<IAllowAnonymous>().Any())
                 {
                     operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] }];
                 }
