@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Freshness floor: what one small write costs Meilisearch at the size of a bench federation, with the
-# indexer's settings (A) and with facet search and prefix search switched off (B), side by side.
-#   bench/meili-task-cost.sh [TOTAL=100000] [PEERS=10]     env: WRITES (alternating pairs, default 10)
+# Freshness floor: what one small write costs Meilisearch at the size of a bench federation, with settings A and
+# settings B side by side (defaults: A = the settings before the tuning, facet search on; B = what the indexer ships
+# now, indexer/Meilisearch/OrganisationIndexSettings.cs: facet search off, prefix search kept).
+#   bench/meili-task-cost.sh [TOTAL=100000] [PEERS=10]
+#   env: WRITES (alternating pairs, default 10), A_SETTINGS / B_SETTINGS (JSON patched onto each copy first), e.g.
+#        B_SETTINGS='{"facetSearch":false,"prefixSearch":"disabled"}' for the earlier measurement of docs/performance.md §3
 # Needs the synced state of bench/indexer-sync.sh TOTAL PEERS. Output: $RESULTS/meili-task-cost-<TOTAL>.json
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 TOTAL=${1:-100000}; PEERS=${2:-10}; WRITES=${WRITES:-10}
@@ -10,9 +13,12 @@ MEILI=$(meili_bin)
 new_tmp
 PA=$(free_port); meili_from_cache "$FED" "$BENCH_TMP/a" "$PA" || die "no synced state in $FED"
 PB=$(free_port); meili_from_cache "$FED" "$BENCH_TMP/b" "$PB"
-python3 - "http://127.0.0.1:$PA" "http://127.0.0.1:$PB" "$KEY" "$FED/docs.jsonl" "$WRITES" >"$RESULTS/meili-task-cost-$TOTAL.json" <<'PY'
+A_SETTINGS=${A_SETTINGS:-'{"facetSearch":true,"prefixSearch":"indexingTime"}'}
+B_SETTINGS=${B_SETTINGS:-'{"facetSearch":false,"prefixSearch":"indexingTime"}'}
+python3 - "http://127.0.0.1:$PA" "http://127.0.0.1:$PB" "$KEY" "$FED/docs.jsonl" "$WRITES" "$A_SETTINGS" "$B_SETTINGS" >"$RESULTS/meili-task-cost-$TOTAL.json" <<'PY'
 import json, random, re, statistics, sys, time, urllib.request
 a, b, key, docs_path, writes = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+settings = {"A": json.loads(sys.argv[6]), "B": json.loads(sys.argv[7])}
 H = {"Authorization": "Bearer " + key, "Content-Type": "application/json"}
 def call(url, method, path, body=None):
     data = None if body is None else json.dumps(body).encode()
@@ -24,9 +30,9 @@ def wait(url, uid):
             m = re.match(r"PT(?:(\d+)M)?([\d.]+)S", t["duration"])
             return t["status"], int(m.group(1) or 0) * 60 + float(m.group(2))
         time.sleep(0.05)
-t0 = time.monotonic()
-st, settings_s = wait(b, call(b, "PATCH", "/indexes/organisations/settings", {"facetSearch": False, "prefixSearch": "disabled"})["taskUid"])
-settings_wall = time.monotonic() - t0
+reindex = {}
+for name, url in (("A", a), ("B", b)):
+    reindex[name] = wait(url, call(url, "PATCH", "/indexes/organisations/settings", settings[name])["taskUid"])
 lines = open(docs_path, encoding="utf-8").read().splitlines()
 rng = random.Random(5)
 res = {"A": {"upsert2": [], "delete1": []}, "B": {"upsert2": [], "delete1": []}}
@@ -40,11 +46,12 @@ for i in range(writes):
         res[name]["upsert2"].append(s)
         _, s = wait(url, call(url, "POST", "/indexes/organisations/documents/delete", {"filter": f'listing_id = "{victim}"'})["taskUid"])
         res[name]["delete1"].append(s)
-out = {"total_listings": len(lines), "writes_per_kind": writes, "settings_B": {"facetSearch": False, "prefixSearch": "disabled"},
-       "settings_B_reindex_task_s": settings_s, "settings_B_status": st}
+out = {"total_listings": len(lines), "writes_per_kind": writes, "settings": settings,
+       "settings_task": {n: {"status": st, "seconds": s} for n, (st, s) in reindex.items()}}
 for n in res:
     for k, v in res[n].items():
         out[f"{n}_{k}_median_s"] = round(statistics.median(v), 3)
+        out[f"{n}_{k}_min_max_s"] = [round(min(v), 3), round(max(v), 3)]
         out[f"{n}_{k}_all_s"] = [round(x, 3) for x in v]
 out["ratio_B_over_A_upsert2"] = round(out["B_upsert2_median_s"] / out["A_upsert2_median_s"], 3)
 out["ratio_B_over_A_delete1"] = round(out["B_delete1_median_s"] / out["A_delete1_median_s"], 3)

@@ -211,14 +211,15 @@ if [[ $web -eq 1 ]]; then
     [[ $rc -ne 0 ]] && show_tail "$results/web-test.log" 40
   fi
 
-  # Runs the Chromium e2e suite once and counts it. $1 label, $2 results name, then VAR=value pairs for the run.
+  # Runs the Chromium e2e suite once and counts it. $1 label, $2 results name, then VAR=value pairs for the run
+  # (E2E_NPM_SCRIPT names another npm script, e.g. e2e:console).
   run_e2e() {
     local label=$1 name=$2
     shift 2
     # The e2e harness may report through ATLAS_E2E_JUNIT (JUnit XML) or a closing line "N passed, N failed".
     local junit="$results/$name-junit.xml" log="$results/$name.log" t0=$SECONDS rc counts ok bad skipped line
     (cd web && env "$@" ATLAS_E2E_JUNIT="$junit" ATLAS_REPO_ROOT="$root" CHROMIUM_PATH=/usr/bin/chromium \
-      timeout -k 30 900 npm run e2e) >"$log" 2>&1
+      timeout -k 30 900 npm run "${E2E_NPM_SCRIPT:-e2e}") >"$log" 2>&1
     rc=$?
     counts=""
     if [[ -f "$junit" ]]; then
@@ -262,7 +263,8 @@ if [[ $web -eq 1 ]]; then
       base=$((20000 + RANDOM % 20000))
       fed_log="$results/federation.log"
       web_port="$(free_port)"
-      CONFIGURATION=Debug ATLAS_DATA="$fed_data" NODE_PORT_BASE="$base" MEILI_PORT="$(free_port)" \
+      meili_port="$(free_port)"
+      CONFIGURATION=Debug ATLAS_DATA="$fed_data" NODE_PORT_BASE="$base" MEILI_PORT="$meili_port" \
         INDEXER_PORT="$(free_port)" WEB_PORT="$web_port" setsid deploy/local/up.sh >"$fed_log" 2>&1 &
       fed_pid=$!
       deadline=$((SECONDS + 600))
@@ -270,7 +272,14 @@ if [[ $web -eq 1 ]]; then
         sleep 1
       done
       if grep -q "federation is running" "$fed_log"; then
-        run_e2e "web (e2e, sample federation)" web-e2e-federation ATLAS_WEB_URL="http://127.0.0.1:$web_port/"
+        # The master key lets the verification tests tamper with Meilisearch the way a broken-into indexer could.
+        run_e2e "web (e2e, sample federation)" web-e2e-federation ATLAS_WEB_URL="http://127.0.0.1:$web_port/" \
+          ATLAS_MEILI_URL="http://127.0.0.1:$meili_port" ATLAS_MEILI_MASTER_KEY_FILE="$fed_data/meili-master-key" \
+          ATLAS_WEB_CONFIG="$fed_data/web-config.json"
+        # The editors' console against the same federation: passkey sign-in, moderation, takedown (web/e2e/console.mjs).
+        E2E_NPM_SCRIPT=e2e:console run_e2e "web (e2e, console on the sample federation)" web-e2e-console \
+          ATLAS_WEB_URL="http://127.0.0.1:$web_port/" ATLAS_FED_DATA="$fed_data" ATLAS_NODE_PORT="$((base + 1))" \
+          ATLAS_API_DLL="$root/artifacts/bin/Atlas.Api/debug/Atlas.Api.dll"
       else
         show_tail "$fed_log" 30
         fail_step "the local federation (deploy/local/up.sh) did not start"

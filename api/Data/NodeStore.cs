@@ -29,6 +29,9 @@ public sealed class NodeStore(string dataDir)
         conn.Open();
         // Writers from the CLI and the server wait for each other instead of failing.
         conn.Execute("PRAGMA busy_timeout = 10000;");
+        // Each pooled connection keeps its own page cache (SQLite's default: 2 MB). Under many concurrent readers
+        // that is most of a small node's memory (docs/performance.md §1); the OS page cache holds the file anyway.
+        conn.Execute("PRAGMA cache_size = -256;");
         return conn;
     }
 

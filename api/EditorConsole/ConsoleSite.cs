@@ -7,9 +7,7 @@ namespace Atlas.Api.EditorConsole;
 /// one host, so two local nodes must not overwrite each other's session.</summary>
 public sealed record ConsoleSite(string Origin, string RpId, bool Secure, string CookieName, string NodeName)
 {
-    public const string ConsolePath = "/console";
-
-    public string ConsoleUrl => Origin + ConsolePath;
+    public string ConsoleUrl => Origin + Pages.NodePages.ConsolePath;
 
     /// <summary>The enrolment token travels in the fragment: browsers never send it to a server or a log.</summary>
     public string EnrolmentUrl(string token) => $"{ConsoleUrl}#enrol={token}";

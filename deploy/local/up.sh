@@ -92,12 +92,18 @@ for spec in "${NODES[@]}"; do
 done
 for spec in "${NODES[@]}"; do IFS=: read -r id port _ <<<"$spec"; wait_http "http://127.0.0.1:$port/.well-known/atlas-node" 60; done
 
+root_kid_of() { # port: the first root kid of that node's current keyset
+  curl -fsS "http://127.0.0.1:$1/atlas/v1/keyset" | python3 -c 'import sys,json,base64;p=json.load(sys.stdin)["payload"];print(json.loads(base64.urlsafe_b64decode(p+"="*(-len(p)%4)))["roots"][0]["kid"])'
+}
+
 if [ ! -f "$DATA/indexer/.peers" ]; then
   for spec in "${NODES[@]}"; do
     IFS=: read -r id port _ <<<"$spec"
     # Local demo only: the root kid is read from the node we just created. Real operators get it out of band.
-    kid="$(curl -fsS "http://127.0.0.1:$port/atlas/v1/keyset" | python3 -c 'import sys,json,base64;p=json.load(sys.stdin)["payload"];print(json.loads(base64.urlsafe_b64decode(p+"="*(-len(p)%4)))["roots"][0]["kid"])')"
+    kid="$(root_kid_of "$port")"
     dotnet "$BIN_IDX" peers add "http://127.0.0.1:$port" --root "$kid" >>"$DATA/logs/indexer-peers.log"
+    # The map site pins the same root (config.json nodes[].root): browsers verify every card against it.
+    printf '%s\n' "$kid" >"$DATA/indexer/root-$id"
   done
   touch "$DATA/indexer/.peers"
 fi
@@ -112,7 +118,10 @@ SEARCH_KEY="$(dotnet "$BIN_IDX" search-key | tail -n 1)"
 nodes_json=""
 for spec in "${NODES[@]}"; do
   IFS=: read -r id port name _ <<<"$spec"
-  nodes_json+="${nodes_json:+, }{\"id\": \"$id\", \"name\": \"$name\", \"url\": \"http://127.0.0.1:$port\"}"
+  # (data from before the map site verified cards has no root-$id file: read the node's current root once)
+  [ -f "$DATA/indexer/root-$id" ] || root_kid_of "$port" >"$DATA/indexer/root-$id"
+  root="$(cat "$DATA/indexer/root-$id")"
+  nodes_json+="${nodes_json:+, }{\"id\": \"$id\", \"name\": \"$name\", \"url\": \"http://127.0.0.1:$port\", \"root\": \"$root\"}"
 done
 cat >"$DATA/web-config.json" <<JSON
 { "meilisearchUrl": "http://127.0.0.1:$MEILI_PORT", "searchKey": "$SEARCH_KEY", "index": "organisations", "tiles": null,
@@ -137,9 +146,16 @@ wait_http "http://127.0.0.1:$WEB_PORT/" 30
     IFS=: read -r id port _ <<<"$spec"
     printf '  propose  %-7s http://127.0.0.1:%s/propose\n' "$id" "$port"
   done
+  # Passkeys need a domain name, not an IP address: the console is opened at localhost (the same 127.0.0.1).
   for spec in "${NODES[@]}"; do
     IFS=: read -r id port _ <<<"$spec"
-    printf '  console  %-7s http://127.0.0.1:%s/console\n' "$id" "$port"
+    printf '  console  %-7s http://localhost:%s/console\n' "$id" "$port"
+  done
+  echo "One-time links for each node's first admin to create a passkey (valid 72 h; a new one on every start):"
+  for spec in "${NODES[@]}"; do
+    IFS=: read -r id port _ <<<"$spec"
+    link="$(dotnet "$BIN_API" enrol --name "first admin" --role admin --data "$DATA/$id" 2>/dev/null || echo "(could not make one: see 'Atlas.Api enrol --help')")"
+    printf '  enrol    %-7s %s\n' "$id" "$link"
   done
   echo "Admin tokens (bearer, for /api/admin/...): $DATA/<node>/admin-token"
   echo "Press Ctrl-C to stop."

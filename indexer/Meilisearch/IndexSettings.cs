@@ -25,6 +25,12 @@ public sealed record IndexSettings
     public FacetingSettings? Faceting { get; init; }
 
     public PaginationSettings? Pagination { get; init; }
+
+    /// <summary>Whether <c>POST /indexes/{uid}/facet-search</c> works (Meilisearch ≥ 1.12); off saves indexing work.</summary>
+    public bool? FacetSearch { get; init; }
+
+    /// <summary><c>indexingTime</c> (prefix matches of the last query word, built while indexing) or <c>disabled</c>.</summary>
+    public string? PrefixSearch { get; init; }
 }
 
 public sealed record FacetingSettings

@@ -6,27 +6,34 @@ using Atlas.Protocol.Vocabulary;
 
 namespace Atlas.Indexer.Search;
 
+/// <summary>What search holds for one listing id: its place documents and the signed listing they were built from
+/// (null exactly when there are no documents).</summary>
+public sealed record BuiltListing(IReadOnlyList<SearchDocument> Documents, SignedDocument? Signed);
+
 /// <summary>Turns the state of one listing id into the documents search should hold for it (none when
 /// it must not be shown). Pure function of the state, so recomputing it is always safe.</summary>
 public sealed class DocumentBuilder(TimeProvider time)
 {
-    public IReadOnlyList<SearchDocument> Build(StateSession s, string listingId)
+    private static readonly BuiltListing Nothing = new([], null);
+
+    public BuiltListing Build(StateSession s, string listingId)
     {
         var source = s.Listings.SearchSourceOf(listingId);
         if (source is null || source.Row.State != ListingState.Live || source.HiddenReason is not null)
         {
-            return [];
+            return Nothing;
         }
         var row = source.Row;
-        var (payload, hash, kid) = StoredListing.Read(row.ShownJws ?? row.Jws);
+        var shownJws = row.ShownJws ?? row.Jws;
+        var (payload, hash, kid) = StoredListing.Read(shownJws);
         if (payload.Org is not { } org)
         {
-            return [];
+            return Nothing;
         }
         var today = time.GetUtcNow().ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         if (string.CompareOrdinal(org.ReviewBy, today) < 0)
         {
-            return [];
+            return Nothing;
         }
         var endorsedBy = s.Listings.EndorsedBy(listingId, row.Node);
         var alerts = s.Alerts.OpenFor(listingId)
@@ -43,7 +50,7 @@ public sealed class DocumentBuilder(TimeProvider time)
         var focusLabels = org.Focus.SelectMany(FocusVocabulary.SearchTerms).Distinct(StringComparer.Ordinal).ToList();
         var cityFocus = cities.SelectMany(city => org.Focus.Select(f => $"{city}|{f}")).Distinct(StringComparer.Ordinal).ToList();
 
-        return org.Locations.Select((l, n) =>
+        var documents = org.Locations.Select((l, n) =>
         {
             var geo = l is { Lat: { } lat, Lon: { } lon } ? new GeoDoc(lat, lon) : null;
             string? Cell(int level) => geo is null ? null : MapCells.Id(level, geo.Lat, geo.Lng);
@@ -91,6 +98,7 @@ public sealed class DocumentBuilder(TimeProvider time)
             Cell14: Cell(14),
             Cell16: Cell(16));
         }).ToList();
+        return new BuiltListing(documents, SignedDocument.ForListing(listingId, row.Node, shownJws));
     }
 
     /// <summary>Every name of the organisation's cities and countries in the UI languages and common spellings

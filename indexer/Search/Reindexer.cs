@@ -1,3 +1,4 @@
+using Atlas.Indexer.Meilisearch;
 using Atlas.Indexer.State;
 using Atlas.Indexer.Sync;
 using Microsoft.Extensions.Options;
@@ -11,9 +12,13 @@ public sealed partial class Reindexer(StateStore store, SearchIndexWriter writer
     public async Task<int> ReindexAsync(CancellationToken ct)
     {
         var index = options.Value.Index;
+        var signedIndex = SignedIndexSettings.UidFor(index);
         var mark = store.NowMs;
-        var temp = $"{index}_rebuild_{time.GetUtcNow().ToUnixTimeMilliseconds()}";
+        var stamp = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var temp = $"{index}_rebuild_{stamp}";
+        var signedTemp = $"{signedIndex}_rebuild_{stamp}";
         await writer.EnsureIndexAsync(temp, ct);
+        await writer.EnsureSignedIndexAsync(signedTemp, ct);
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         var total = 0;
         string? after = null;
@@ -25,14 +30,23 @@ public sealed partial class Reindexer(StateStore store, SearchIndexWriter writer
                 break;
             }
             var docs = new List<SearchDocument>();
+            var signed = new List<SignedDocument>();
             using (var s = store.Read())
             {
                 foreach (var id in ids)
                 {
                     var built = builder.Build(s, id);
-                    counts[id] = built.Count;
-                    docs.AddRange(built);
+                    counts[id] = built.Documents.Count;
+                    docs.AddRange(built.Documents);
+                    if (built.Signed is { } listing)
+                    {
+                        signed.Add(listing);
+                    }
                 }
+            }
+            if (signed.Count > 0)
+            {
+                await writer.UpsertSignedAsync(signedTemp, signed, ct);
             }
             if (docs.Count > 0)
             {
@@ -41,11 +55,26 @@ public sealed partial class Reindexer(StateStore store, SearchIndexWriter writer
             total += docs.Count;
             after = ids[^1];
         }
+        var (keysets, chains) = store.Read(s =>
+        {
+            var all = s.Keysets.ToPublish(all: true);
+            return (all, all.Select(k => SignedDocument.ForKeysets(k.Node, s.Keysets.Chain(k.Node))).ToList());
+        });
+        if (chains.Count > 0)
+        {
+            await writer.UpsertSignedAsync(signedTemp, chains, ct);
+        }
         await writer.EnsureIndexAsync(index, ct);
+        await writer.EnsureSignedIndexAsync(signedIndex, ct);
         store.Write(s => s.Outbox.RaiseDocCounts(counts));
-        await writer.SwapAsync(index, temp, ct);
+        await writer.SwapAsync([(index, temp), (signedIndex, signedTemp)], ct);
         await writer.DeleteIndexAsync(temp, ct);
-        store.Write(s => s.Outbox.ReplaceDocCounts(counts));
+        await writer.DeleteIndexAsync(signedTemp, ct);
+        store.Write(s =>
+        {
+            s.Outbox.ReplaceDocCounts(counts);
+            s.Keysets.MarkPublished(keysets, [], replace: true);
+        });
         var requeued = store.Write(s => s.Outbox.EnqueueTouchedSince(mark));
         await flusher.FlushAllAsync(ct);
         LogReindexed(index, total, requeued);

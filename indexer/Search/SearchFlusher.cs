@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Atlas.Indexer.Meilisearch;
 using Atlas.Indexer.State;
 using Atlas.Indexer.Sync;
 using Atlas.Indexer.Telemetry;
@@ -19,55 +20,79 @@ public sealed partial class SearchFlusher(
     private readonly SemaphoreSlim _gate = new(1, 1);
     private bool _indexReady;
 
-    /// <summary>Flushes one batch; returns the number of listings it covered (0 when the outbox is empty).</summary>
+    /// <summary>Flushes one batch; returns the number of listings it covered (0 when the outbox is empty). The signed
+    /// index gets the listing JWS of every listing with documents, and the keyset chains whose trusted version changed.</summary>
     public async Task<int> FlushOnceAsync(CancellationToken ct)
     {
         await _gate.WaitAsync(ct);
         try
         {
-            var (maxSeq, ids, size) = store.Read(s =>
+            var (maxSeq, ids, size, keysets, goneKeysets) = store.Read(s =>
             {
                 var (max, taken) = s.Outbox.Take(options.Value.FlushBatchSize);
-                return (max, taken, s.Outbox.Size());
+                return (max, taken, s.Outbox.Size(), s.Keysets.ToPublish(), s.Keysets.ToRemove());
             });
             IndexerTelemetry.ReportOutboxSize(size);
-            if (ids.Count == 0)
+            if (ids.Count == 0 && keysets.Count == 0 && goneKeysets.Count == 0)
             {
                 return 0;
             }
             var index = options.Value.Index;
+            var signedIndex = SignedIndexSettings.UidFor(index);
             if (!_indexReady)
             {
                 await writer.EnsureIndexAsync(index, ct);
+                await writer.EnsureSignedIndexAsync(signedIndex, ct);
                 _indexReady = true;
             }
             var started = Stopwatch.GetTimestamp();
             var upserts = new List<SearchDocument>();
+            var signed = new List<SignedDocument>();
             var deletes = new List<string>();
             var counts = new Dictionary<string, int>(StringComparer.Ordinal);
             using (var s = store.Read())
             {
                 foreach (var id in ids)
                 {
-                    var docs = builder.Build(s, id);
-                    if (docs.Count < s.Outbox.DocCount(id))
+                    var built = builder.Build(s, id);
+                    if (built.Documents.Count < s.Outbox.DocCount(id))
                     {
                         deletes.Add(id);
                     }
-                    upserts.AddRange(docs);
-                    counts[id] = docs.Count;
+                    upserts.AddRange(built.Documents);
+                    if (built.Signed is { } listing)
+                    {
+                        signed.Add(listing);
+                    }
+                    counts[id] = built.Documents.Count;
                 }
+                signed.AddRange(keysets.Select(k => SignedDocument.ForKeysets(k.Node, s.Keysets.Chain(k.Node))));
             }
             store.Write(s => s.Outbox.RaiseDocCounts(counts));
             if (deletes.Count > 0)
             {
                 await writer.DeleteListingsAsync(index, deletes, ct);
+                await writer.DeleteListingsAsync(signedIndex, deletes, ct);
+            }
+            if (goneKeysets.Count > 0)
+            {
+                await writer.DeleteSignedAsync(signedIndex, goneKeysets.Select(SignedDocument.KeysetId).ToList(), ct);
+            }
+            // Signed bytes first: a card opened between the two writes sees new bytes and old documents (a warning
+            // for a moment), never a new document without its signature.
+            if (signed.Count > 0)
+            {
+                await writer.UpsertSignedAsync(signedIndex, signed, ct);
             }
             if (upserts.Count > 0)
             {
                 await writer.UpsertDocumentsAsync(index, upserts, ct);
             }
-            store.Write(s => s.Outbox.Complete(maxSeq, counts));
+            store.Write(s =>
+            {
+                s.Outbox.Complete(maxSeq, counts);
+                s.Keysets.MarkPublished(keysets, goneKeysets);
+            });
             var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
             IndexerTelemetry.FlushDuration.Record(seconds);
             IndexerTelemetry.ReportOutboxSize(store.Read(s => s.Outbox.Size()));

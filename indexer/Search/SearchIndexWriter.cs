@@ -19,34 +19,56 @@ public sealed class SearchIndexWriter(MeilisearchClient client, IOptions<Indexer
     /// with no index-wide distinct attribute.</summary>
     public async Task EnsureIndexAsync(string uid, CancellationToken ct)
     {
-        if (!await IndexExistsAsync(uid, ct))
-        {
-            await WaitAllowing("index_already_exists", () => client.CreateIndexAsync(uid, OrganisationIndexSettings.PrimaryKey, ct), ct);
-        }
-        await Wait(client.UpdateSettingsAsync(uid, OrganisationIndexSettings.Settings, ct), ct);
+        await EnsureAsync(uid, OrganisationIndexSettings.PrimaryKey, OrganisationIndexSettings.Settings, ct);
         if ((await client.GetSettingsAsync(uid, ct)).DistinctAttribute is not null)
         {
             await Wait(client.ResetDistinctAttributeAsync(uid, ct), ct);
         }
     }
 
+    /// <summary>Creates the signed index (listing JWS and keyset chains, primary key signed_id) if missing and applies
+    /// its settings.</summary>
+    public Task EnsureSignedIndexAsync(string uid, CancellationToken ct) =>
+        EnsureAsync(uid, SignedIndexSettings.PrimaryKey, SignedIndexSettings.Settings, ct);
+
+    private async Task EnsureAsync(string uid, string primaryKey, IndexSettings settings, CancellationToken ct)
+    {
+        if (!await IndexExistsAsync(uid, ct))
+        {
+            await WaitAllowing("index_already_exists", () => client.CreateIndexAsync(uid, primaryKey, ct), ct);
+        }
+        await Wait(client.UpdateSettingsAsync(uid, settings, ct), ct);
+    }
+
     /// <summary>Adds or replaces documents by doc_id, in one task.</summary>
     public Task UpsertDocumentsAsync(string uid, IReadOnlyList<SearchDocument> documents, CancellationToken ct) =>
         Wait(client.AddOrReplaceDocumentsAsync(uid, documents, SearchJsonContext.Default.SearchDocument, OrganisationIndexSettings.PrimaryKey, ct), ct);
 
-    /// <summary>Deletes every document of these listings (filter on listing_id), in one task.</summary>
+    /// <summary>Adds or replaces signed documents (listing JWS, keyset chains) by signed_id, in one task.</summary>
+    public Task UpsertSignedAsync(string uid, IReadOnlyList<SignedDocument> documents, CancellationToken ct) =>
+        Wait(client.AddOrReplaceDocumentsAsync(uid, documents, SignedJsonContext.Default.SignedDocument, SignedIndexSettings.PrimaryKey, ct), ct);
+
+    /// <summary>Deletes every document of these listings (filter on listing_id), in one task. Works on both indexes:
+    /// search documents and the listing documents of the signed index carry listing_id.</summary>
     public Task DeleteListingsAsync(string uid, IReadOnlyCollection<string> listingIds, CancellationToken ct)
     {
         var filter = $"listing_id IN [{string.Join(", ", listingIds.Select(SearchFilter.Quote))}]";
         return Wait(client.DeleteDocumentsByFilterAsync(uid, filter, ct), ct);
     }
 
+    /// <summary>Deletes signed documents by signed_id (keyset chains of nodes that are no longer peers).</summary>
+    public Task DeleteSignedAsync(string uid, IReadOnlyCollection<string> signedIds, CancellationToken ct) =>
+        Wait(client.DeleteDocumentsAsync(uid, signedIds, ct), ct);
+
     public Task SwapAsync(string uid, string otherUid, CancellationToken ct) => Wait(client.SwapIndexesAsync(uid, otherUid, ct), ct);
+
+    /// <summary>Swaps several pairs in one task (atomically).</summary>
+    public Task SwapAsync(IEnumerable<(string First, string Second)> pairs, CancellationToken ct) => Wait(client.SwapIndexesAsync(pairs, ct), ct);
 
     public Task DeleteIndexAsync(string uid, CancellationToken ct) => WaitAllowing("index_not_found", () => client.DeleteIndexAsync(uid, ct), ct);
 
-    /// <summary>Creates a key that can only search this index; returns the key value.</summary>
-    /// <summary>The map site's search-only key. Its uid is derived from the index uid, and Meilisearch derives a key
+    /// <summary>The map site's search-only key, for this index and its signed index (the listing JWS and keyset chains
+    /// the browser verifies cards with). Its uid is derived from the index uid, and Meilisearch derives a key
     /// from its uid and the master key, so every Meilisearch sharing the master key (the search pairs of a region,
     /// docs/deployment.md "Scaling out") gives the same key, the one the proxy forces on every search; asking again
     /// returns the existing key.</summary>
@@ -55,7 +77,9 @@ public sealed class SearchIndexWriter(MeilisearchClient client, IOptions<Indexer
         var keyUid = SearchKeyUid(index);
         try
         {
-            return (await client.CreateSearchKeyAsync([index], $"atlas-map-search-{index}", $"Search-only key for the map site (index {index}).", uid: keyUid, cancellationToken: ct)).Key;
+            var signed = SignedIndexSettings.UidFor(index);
+            return (await client.CreateSearchKeyAsync([index, signed], $"atlas-map-search-{index}",
+                $"Search-only key for the map site (indexes {index} and {signed}).", uid: keyUid, cancellationToken: ct)).Key;
         }
         catch (MeilisearchApiException e) when (e.Code == "api_key_already_exists")
         {

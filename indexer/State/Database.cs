@@ -138,6 +138,25 @@ public sealed class Database
             doc_count INTEGER NOT NULL
         ) WITHOUT ROWID;
         """,
+        """
+        -- Every keyset version this indexer trusted, per node, oldest first: the chain a browser walks from the pinned
+        -- root to the current keyset (docs/search-documents.md, "Signed index"). Before this table only the newest
+        -- version was kept, so an existing peer's chain starts there.
+        CREATE TABLE keysets (
+            node TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            json TEXT NOT NULL,
+            PRIMARY KEY (node, version)
+        ) WITHOUT ROWID;
+        INSERT INTO keysets (node, version, json)
+            SELECT node_id, keyset_version, keyset_json FROM peers
+            WHERE node_id IS NOT NULL AND keyset_version IS NOT NULL AND keyset_json IS NOT NULL;
+        -- Which keyset version of each node the signed index holds (the flusher publishes the difference).
+        CREATE TABLE search_keysets (
+            node TEXT PRIMARY KEY,
+            version INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """,
     ];
 
     public void Migrate()

@@ -24,6 +24,7 @@ public sealed class PeerStore(StateSession s)
         {
             s.Outbox.EnqueueNode(node);
             s.Listings.RemoveNode(node);
+            s.Keysets.RemoveNode(node);
         }
         s.Execute("DELETE FROM peers WHERE id = @id", new { id = peer.Id });
     }
@@ -32,12 +33,15 @@ public sealed class PeerStore(StateSession s)
         s.ExecuteScalar<long>("SELECT COUNT(*) FROM peers WHERE node_id = @nodeId AND id != @peerId", new { nodeId, peerId }) > 0;
 
     /// <summary>Stores a newly trusted keyset and hides what its revocations void (attack 10): rows whose
-    /// latest or shown version was signed by a revoked key.</summary>
-    public void SaveKeyset(long peerId, string nodeId, string nodeName, string json, long version, long exp, IReadOnlyCollection<string> revoked)
+    /// latest or shown version was signed by a revoked key. <paramref name="chain"/> is every version trusted in this
+    /// step, oldest first, ending with the new one (kept for the browser's chain walk).</summary>
+    public void SaveKeyset(long peerId, string nodeId, string nodeName, IReadOnlyList<(long Version, string Json)> chain, long exp, IReadOnlyCollection<string> revoked)
     {
+        var (version, json) = chain[^1];
         s.Execute(
             "UPDATE peers SET node_id = @nodeId, node_name = @nodeName, keyset_json = @json, keyset_version = @version, keyset_exp = @exp WHERE id = @peerId",
             new { peerId, nodeId, nodeName, json, version, exp });
+        s.Keysets.Add(nodeId, chain);
         if (revoked.Count > 0)
         {
             s.Listings.MarkRevoked(nodeId, revoked);

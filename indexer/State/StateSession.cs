@@ -22,6 +22,7 @@ public sealed class StateSession : IDisposable
         Listings = new ListingStore(this);
         Alerts = new AlertStore(this);
         Outbox = new OutboxStore(this);
+        Keysets = new KeysetStore(this);
     }
 
     public long Now { get; }
@@ -30,6 +31,7 @@ public sealed class StateSession : IDisposable
     public ListingStore Listings { get; }
     public AlertStore Alerts { get; }
     public OutboxStore Outbox { get; }
+    public KeysetStore Keysets { get; }
 
     public void Commit() => _transaction.Commit();
 

@@ -35,8 +35,9 @@ public sealed class PassFetcher(PeerHttp http, IOptions<IndexerOptions> options)
 
     /// <summary>Keyset: first contact verifies from the pinned root; later versions are walked one by one
     /// (attack 11: no skipping, threshold of the old and the new roots). Returns <paramref name="trusted"/>
-    /// itself when nothing changed.</summary>
-    public async Task<TrustedKeyset> FetchKeysetAsync(FetchedNode fetched, string rootKid, TrustedKeyset? trusted, DateTimeOffset now, CancellationToken ct)
+    /// itself when nothing changed. <c>walked</c> receives every version trusted on the way, intermediate ones too,
+    /// oldest first (the chain the signed index publishes).</summary>
+    public async Task<TrustedKeyset> FetchKeysetAsync(FetchedNode fetched, string rootKid, TrustedKeyset? trusted, DateTimeOffset now, CancellationToken ct, ICollection<TrustedKeyset>? walked = null)
     {
         var raw = Encoding.UTF8.GetString(await http.GetAsync(fetched.Links.Keyset, ProtocolLimits.MaxKeysetBytes, ct));
         TrustedKeyset keyset;
@@ -61,12 +62,17 @@ public sealed class PassFetcher(PeerHttp http, IOptions<IndexerOptions> options)
                     // Intermediate versions may have expired since they were current; only the newest has to be
                     // unexpired (TUF root rotation), so their expiry is not checked here.
                     keyset = KeysetVerifier.VerifyNext(keyset, step, DateTimeOffset.UnixEpoch);
+                    walked?.Add(keyset);
                 }
             }
         }
         if (keyset.Iss != fetched.Node)
         {
             throw new ProtocolException(ProtocolError.WrongIssuer, $"Keyset is for '{keyset.Iss}', the descriptor says '{fetched.Node}'.");
+        }
+        if (!ReferenceEquals(keyset, trusted) && walked is not null && (walked.Count == 0 || !ReferenceEquals(walked.Last(), keyset)))
+        {
+            walked.Add(keyset);
         }
         return keyset;
     }

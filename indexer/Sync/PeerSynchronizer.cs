@@ -130,10 +130,12 @@ public sealed partial class PeerSynchronizer(
     private async Task<TrustedKeyset> TrustKeysetAsync(PeerRow peer, FetchedNode fetched, DateTimeOffset now, CancellationToken ct)
     {
         var stored = keysets.Get(peer);
-        var keyset = await fetcher.FetchKeysetAsync(fetched, peer.RootKid, stored, now, ct);
+        var walked = new List<TrustedKeyset>();
+        var keyset = await fetcher.FetchKeysetAsync(fetched, peer.RootKid, stored, now, ct, walked);
         if (!ReferenceEquals(keyset, stored))
         {
-            store.Write(s => s.Peers.SaveKeyset(peer.Id, fetched.Node, fetched.NodeName, keyset.RawJson, keyset.Version, keyset.Payload.Exp, keyset.Revoked));
+            var chain = walked.Select(k => (k.Version, k.RawJson)).ToList();
+            store.Write(s => s.Peers.SaveKeyset(peer.Id, fetched.Node, fetched.NodeName, chain, keyset.Payload.Exp, keyset.Revoked));
             keysets.Put(keyset);
             LogKeyset(fetched.Node, keyset.Version);
         }

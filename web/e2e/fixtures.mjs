@@ -185,3 +185,64 @@ export const INDEX_SETTINGS = {
   faceting: { maxValuesPerFacet: MAX_FACET_VALUES, sortFacetValuesBy: { '*': 'count' } },
   pagination: { maxTotalHits: 100000 },
 };
+
+/** Settings of the signed index (indexer/Meilisearch/SignedIndexSettings.cs). */
+export const SIGNED_INDEX_SETTINGS = {
+  searchableAttributes: ['signed_id'],
+  filterableAttributes: ['signed_id', 'kind', 'node', 'listing_id'],
+  sortableAttributes: [],
+  pagination: { maxTotalHits: 100000 },
+};
+
+/** The organisation a fixture listing's documents describe (the inverse of the indexer's transformation). */
+function orgOf(group) {
+  const d = group[0];
+  const locations = group.map((x) => (x.place?.kind === 'online'
+    ? { kind: 'online', city: null, country: null, lat: null, lon: null, precision: null, address: null, service_area: x.place.service_area ?? ['*'] }
+    : { kind: 'physical', city: x.city, country: x.country, lat: x._geo.lat, lon: x._geo.lng, precision: x.place.precision, address: x.place.address ?? null, service_area: null }));
+  if (d.online && !locations.some((l) => l.kind === 'online')) {
+    locations.push({ kind: 'online', city: null, country: null, lat: null, lon: null, precision: null, address: null, service_area: ['*'] });
+  }
+  return {
+    name: d.name, description: d.description, focus: d.focus, languages: d.languages, locations,
+    contacts: d.contacts.map((c) => ({ kind: c.kind, value: c.value, label: c.label ?? null, press: !!c.press })),
+    website: d.website ?? null, channels: d.channels.map((c) => ({ kind: c.kind, url: c.url })),
+    relationships: d.relationships.map((r) => ({ type: r.type, target: r.target })),
+    status: d.org_status, scope: d.scope, last_confirmed: d.last_confirmed, review_by: d.review_by,
+  };
+}
+
+/**
+ * Signs every fixture listing with a per-node key (fresh keys per run) and rebuilds its documents from the signed
+ * payload, keeping the indexer's unsigned statements (endorsements, alerts, target names, verified_at). Returns the
+ * documents, the signed index's documents and the pins for config.json.
+ */
+export async function signFixtures(docs) {
+  const { makeNode, signListing, listingPayload, documentsFor } = await import('./sign.mjs');
+  const { verifyKeysetFirst, verifyListing } = await import('../src/verify.js');
+  const subtle = globalThis.crypto.subtle;
+  const groups = new Map();
+  for (const d of docs) { if (!groups.has(d.listing_id)) groups.set(d.listing_id, []); groups.get(d.listing_id).push(d); }
+  const nodes = {};
+  for (const id of Object.keys(NODES)) {
+    const n = await makeNode(id);
+    nodes[id] = { ...n, trusted: await verifyKeysetFirst(subtle, n.keyset, n.root.kid, Math.floor(Date.now() / 1000)) };
+  }
+  const out = [], signed = [];
+  for (const [listingId, group] of groups) {
+    const d = group[0];
+    const node = nodes[d.node];
+    const payload = listingPayload({ iss: d.node, id: listingId, seq: d.provenance.seq, iat: d.updated_at, org: orgOf(group) });
+    const jws = await signListing(payload, node.signer);
+    const { hash, kid } = await verifyListing(subtle, jws, node.trusted, listingId);
+    const rebuilt = documentsFor(payload, { hash, kid, nodeName: d.node_name, extra: {
+      endorsed_by: d.endorsed_by, endorsed: d.endorsed, alerts: d.alerts, has_alerts: d.has_alerts, relationships: d.relationships,
+    } });
+    for (const r of rebuilt) r.provenance.verified_at = d.provenance.verified_at;
+    out.push(...completeAll(rebuilt));
+    signed.push({ signed_id: listingId, kind: 'listing', node: d.node, listing_id: listingId, jws });
+  }
+  for (const [id, n] of Object.entries(nodes)) signed.push({ signed_id: `keyset-${id}`, kind: 'keyset', node: id, keysets: [n.keyset] });
+  const pins = Object.entries(nodes).map(([id, n]) => ({ id, name: NODES[id], root: n.root.kid }));
+  return { docs: out, signed, pins };
+}

@@ -13,7 +13,7 @@ import path from 'node:path';
 import net from 'node:net';
 import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { fixtureDocuments, INDEX_SETTINGS } from './fixtures.mjs';
+import { fixtureDocuments, signFixtures, INDEX_SETTINGS, SIGNED_INDEX_SETTINGS } from './fixtures.mjs';
 import { bigDocuments } from './bigindex.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -21,6 +21,7 @@ const webDir = path.resolve(here, '..');
 const repoRoot = path.resolve(webDir, '..');
 const args = new Set(process.argv.slice(2));
 const INDEX = 'organisations';
+const SIGNED_INDEX = `${INDEX}-signed`;
 const BIG_INDEX = 'organisations_generated';
 const BIG_PLACES = Number(process.env.E2E_BIG_PLACES || 30000);
 const children = [];
@@ -128,11 +129,15 @@ async function startMeili() {
 async function loadFixtures({ base, masterKey }, { hostile }) {
   await waitTask(base, masterKey, await meili(base, masterKey, 'POST', '/indexes', { uid: INDEX, primaryKey: 'doc_id' }));
   await waitTask(base, masterKey, await meili(base, masterKey, 'PATCH', `/indexes/${INDEX}/settings`, INDEX_SETTINGS));
-  const docs = fixtureDocuments({ hostile });
+  await waitTask(base, masterKey, await meili(base, masterKey, 'POST', '/indexes', { uid: SIGNED_INDEX, primaryKey: 'signed_id' }));
+  await waitTask(base, masterKey, await meili(base, masterKey, 'PATCH', `/indexes/${SIGNED_INDEX}/settings`, SIGNED_INDEX_SETTINGS));
+  // signed like the federation's listings (fresh test keys per run), so cards verify as they do there
+  const { docs, signed, pins } = await signFixtures(fixtureDocuments({ hostile }));
   await waitTask(base, masterKey, await meili(base, masterKey, 'POST', `/indexes/${INDEX}/documents`, docs));
-  const key = await meili(base, masterKey, 'POST', '/keys', { description: 'atlas web e2e search', actions: ['search'], indexes: [INDEX, BIG_INDEX], expiresAt: null });
-  log(`loaded ${docs.length} fixture documents`);
-  return key.key;
+  await waitTask(base, masterKey, await meili(base, masterKey, 'POST', `/indexes/${SIGNED_INDEX}/documents`, signed));
+  const key = await meili(base, masterKey, 'POST', '/keys', { description: 'atlas web e2e search', actions: ['search'], indexes: [INDEX, SIGNED_INDEX, BIG_INDEX], expiresAt: null });
+  log(`loaded ${docs.length} fixture documents and ${signed.length} signed documents`);
+  return { searchKey: key.key, pins };
 }
 
 /** The generated index with more places than any answer may hold; loads in the background while other tests run. */
@@ -163,6 +168,12 @@ async function startWeb(config, name = 'config.json') {
   return url;
 }
 
+/** Meilisearch with its master key, for the tampering tests (harness: ours; federation: ATLAS_MEILI_* from tests/run.sh). */
+let meiliAdmin = process.env.ATLAS_MEILI_URL && process.env.ATLAS_MEILI_MASTER_KEY_FILE && process.env.ATLAS_WEB_CONFIG
+  ? { url: process.env.ATLAS_MEILI_URL, masterKey: fs.readFileSync(process.env.ATLAS_MEILI_MASTER_KEY_FILE, 'utf8').trim(),
+    index: process.env.ATLAS_MEILI_INDEX || INDEX, configPath: process.env.ATLAS_WEB_CONFIG }
+  : null;
+
 const extra = {};
 
 async function main() {
@@ -171,13 +182,16 @@ async function main() {
   if (harnessMode) {
     tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'atlas-web-e2e-'));
     const m = await startMeili();
-    const searchKey = await loadFixtures(m, { hostile: !args.has('--screenshots') && !args.has('--perf') });
+    const { searchKey, pins } = await loadFixtures(m, { hostile: !args.has('--screenshots') && !args.has('--perf') });
+    const urls = { berlin: 'http://127.0.0.1:5101', tbilisi: 'http://127.0.0.1:5102' };
     const config = {
       meilisearchUrl: m.base, searchKey, index: INDEX, vocabularyUrl: null,
-      nodes: [{ id: 'berlin', name: 'Atlas Berlin', url: 'http://127.0.0.1:5101' }, { id: 'tbilisi', name: 'Atlas Tbilisi', url: 'http://127.0.0.1:5102' }],
+      // berlin and tbilisi take proposals; every fixture node is pinned (an entry without url is a pin only)
+      nodes: pins.map((p) => (urls[p.id] ? { ...p, url: urls[p.id] } : p)),
       tiles: null,
     };
     webUrl = await startWeb(config);
+    meiliAdmin = { url: m.base, masterKey: m.masterKey, index: INDEX, configPath: path.join(tmpDir, 'config.json') };
     if (!args.has('--screenshots') && !args.has('--perf') && !args.has('--keep')) {
       const big = await startBigIndex(m);
       big.url = await startWeb({ ...config, index: BIG_INDEX }, 'config-big.json');
@@ -196,7 +210,7 @@ async function main() {
     return 0;
   }
   const { runTests } = await import('./run.mjs');
-  const { failed } = await runTests({ baseUrl: webUrl, harness: harnessMode, extra });
+  const { failed } = await runTests({ baseUrl: webUrl, harness: harnessMode, extra, meili: meiliAdmin });
   return failed ? 1 : 0;
 }
 

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { launch, recordRequests } from './browser.mjs';
+import { defineVerifyTests } from './verify-tests.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -139,7 +140,7 @@ async function axe(page, context = null) {
   return res;
 }
 
-export function defineTests({ harness }) {
+export function defineTests({ harness, meili = null }) {
   const tests = [];
   // prepare: awaited before the test's 90 s bound starts (e.g. a generated index still loading)
   const test = (name, fn, opts = {}, prepare = null) => tests.push({ name, fn, opts, prepare });
@@ -286,6 +287,12 @@ export function defineTests({ harness }) {
     const json = JSON.parse(fs.readFileSync(await jsonDl.path(), 'utf8'));
     assert.equal(json.length, n, 'JSON has one record per listed organisation');
     for (const r of json) assert.ok(!('_rankingScore' in r) && r.listing_id);
+    // every row says whether this browser verified it (all do, on untouched data)
+    const vcol = table[0].indexOf('verified');
+    assert.ok(vcol > 0, 'CSV has a verified column');
+    assert.deepEqual([...new Set(table.slice(1).map((r) => r[vcol]))], ['yes'], 'every CSV row verified');
+    assert.ok(json.every((r) => r.verified === true && r.verification === 'ok'), 'every JSON record verified');
+    assert.ok(geo.features.every((f) => f.properties.verified === true), 'every GeoJSON feature verified');
     if (harness) {
       assert.equal(rows, 29);
       assert.equal(geo.features.length, 30); // every physical place (Harbour House has 3); the online-only one has none
@@ -562,6 +569,8 @@ export function defineTests({ harness }) {
       assert.deepEqual(cookies, []);
     });
   }
+  // needs Meilisearch's master key (the harness's own; tests/run.sh passes the federation's)
+  if (meili) defineVerifyTests(test, { meili });
   return tests;
 }
 
@@ -575,9 +584,9 @@ function fixtureOrganisations(docs) {
   return [...by.values()];
 }
 
-export async function runTests({ baseUrl, harness, extra = {} }) {
+export async function runTests({ baseUrl, harness, extra = {}, meili = null }) {
   const url = baseUrl.replace(/\/+$/, '') + '/?lang=en';
-  const tests = defineTests({ harness });
+  const tests = defineTests({ harness, meili });
   const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY, 'i') : null;
   const browser = await launch();
   let passed = 0, failed = 0;

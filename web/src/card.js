@@ -1,12 +1,16 @@
-// Organisation card (modal <dialog>): text in the visitor's language with fallback, contacts, provenance, alerts.
+// Organisation card (modal <dialog>): text in the visitor's language with fallback, contacts, provenance, alerts, and
+// the verdict of the browser's own signature check (verify.js): links only when the card verified.
 import { h, clear, extLink, langText, download } from './dom.js';
 import { contactHref, displayUrl } from './links.js';
 import { toVCard, fileStem } from './export.js';
 import { validGeo } from './geo.js';
+import { ruleCategory } from './verify.js';
 
 /**
  * Render the card for all place documents of one listing.
- * ctx: {i18n, onOpen(listingId), onShowOnMap(lat, lng), uiLanguageName(tag)}
+ * ctx: {i18n, onOpen(listingId), onShowOnMap(lat, lng), uiLanguageName(tag), verdict}
+ * verdict (verify.js verifyCard): {ok: true, nodeName, seq, iat, rootKid} or {ok: false, rule, diffs}; anything but
+ * ok: true renders the warning and no contact, website or channel as a link.
  */
 export function renderCard(dialog, docs, ctx) {
   const { i18n } = ctx;
@@ -28,6 +32,10 @@ export function renderCard(dialog, docs, ctx) {
   if (doc.endorsed) badges.append(h('span.badge.badge-ok', null, i18n.t('item.endorsed')));
   if (doc.scope) badges.append(h('span.badge', null, i18n.t('scope.' + doc.scope)));
   if (badges.childNodes.length) card.append(badges);
+
+  const verdict = ctx.verdict || { ok: false, rule: 'Missing', diffs: [] };
+  const linkable = verdict.ok === true;
+  card.append(linkable ? verifiedLine(verdict, i18n) : warningBox(verdict, i18n));
 
   const alerts = Array.isArray(doc.alerts) ? doc.alerts : [];
   if (doc.has_alerts || alerts.length) {
@@ -79,7 +87,7 @@ export function renderCard(dialog, docs, ctx) {
   }
   if (doc.online) placeList.append(h('li', null, i18n.t('card.online')));
   if (placeList.childNodes.length) fact(i18n.t('card.places'), placeList);
-  if (doc.website) fact(i18n.t('card.website'), extLink(doc.website));
+  if (doc.website) fact(i18n.t('card.website'), linkable ? extLink(doc.website) : h('span.unverified-value', null, String(doc.website)));
   card.append(dl);
 
   // contacts
@@ -93,7 +101,7 @@ export function renderCard(dialog, docs, ctx) {
       const kind = i18n.t(kindKey) !== kindKey ? i18n.t(kindKey) : String(c.kind || '');
       const href = contactHref(c);
       const label = c.label ? i18n.text(c.label) : null;
-      const valueEl = href ? extLink(href, c.value, href.startsWith('http') ? {} : { target: null }) : h('span.contact-value', null, c.value);
+      const valueEl = href && linkable ? extLink(href, c.value, href.startsWith('http') ? {} : { target: null }) : h('span.contact-value', null, c.value);
       const status = h('span.copy-status', { role: 'status' });
       const copy = h('button.btn.btn-small', { type: 'button', 'aria-label': i18n.t('card.copyLabel', { value: c.value }), onclick: () => copyText(c.value, status, i18n) }, i18n.t('card.copy'));
       ul.append(h('li', null,
@@ -107,12 +115,14 @@ export function renderCard(dialog, docs, ctx) {
   const channels = (Array.isArray(doc.channels) ? doc.channels : []).filter((c) => c && c.url);
   if (channels.length) {
     cs.append(h('h4', null, i18n.t('card.channels')));
-    cs.append(h('ul.channels', null, channels.map((c) => h('li', null, h('span.contact-kind', null, String(c.kind || '')), ' ', extLink(c.url)))));
+    cs.append(h('ul.channels', null, channels.map((c) => h('li', null, h('span.contact-kind', null, String(c.kind || '')), ' ',
+      linkable ? extLink(c.url) : h('span.unverified-value', null, String(c.url))))));
   }
   cs.append(h('p', null, h('button.btn', {
     type: 'button',
-    onclick: () => download(`${fileStem(name.text)}.vcf`, 'text/vcard;charset=utf-8', toVCard(doc, i18n.chain, docs)),
+    onclick: () => download(`${fileStem(name.text)}.vcf`, 'text/vcard;charset=utf-8', toVCard(doc, i18n.chain, docs, { verified: linkable })),
   }, i18n.t('card.vcard'))));
+  if (!linkable) cs.append(h('p.hint', null, i18n.t('verify.vcardNoContacts')));
   card.append(cs);
 
   // relationships
@@ -131,7 +141,9 @@ export function renderCard(dialog, docs, ctx) {
   const ps = h('section.card-section.provenance', null, h('h3', null, i18n.t('card.provenance')));
   if (doc.last_confirmed) ps.append(h('p', null, i18n.t('card.lastConfirmed', { date: i18n.formatDate(doc.last_confirmed) })));
   if (doc.review_by) ps.append(h('p.hint', null, i18n.t('card.reviewBy', { date: i18n.formatDate(doc.review_by) })));
-  ps.append(h('p', null, i18n.t('card.signedBy', { node: prov.node_name || doc.node_name || prov.node || doc.node || '?' })));
+  ps.append(h('p', null, linkable
+    ? i18n.t('card.signedBy', { node: verdict.nodeName })
+    : i18n.t('verify.claimed', { node: prov.node_name || doc.node_name || prov.node || doc.node || '?' })));
   if (prov.verified_at) ps.append(h('p', null, i18n.t('card.verified', { date: i18n.formatDate(prov.verified_at) })));
   if (prov.seq != null || prov.kid) ps.append(h('p.hint.mono', null, i18n.t('card.entry', { seq: prov.seq ?? '?', kid: prov.kid ?? '?' })));
   const endorsers = Array.isArray(doc.endorsed_by) ? doc.endorsed_by : [];
@@ -142,6 +154,51 @@ export function renderCard(dialog, docs, ctx) {
 
   dialog.append(card);
   return { firstGeo };
+}
+
+/** The calm line of a verified card: signer (named by the site's pins), version, date; root fingerprint on demand. */
+function verifiedLine(v, i18n) {
+  const date = i18n.formatDate(new Date(v.iat * 1000).toISOString().slice(0, 10));
+  return h('div.verify-ok', { 'data-verified': 'true' },
+    h('p', { title: i18n.t('verify.okHint') }, h('span.verify-icon', { 'aria-hidden': 'true' }, '✓'), ' ',
+      i18n.t('verify.ok', { node: v.nodeName, seq: v.seq, date })),
+    h('details.verify-root', null, h('summary', null, i18n.t('verify.root')), h('code.mono', null, v.rootKid)));
+}
+
+/** Short text of a shown or signed value, for the list of differences. */
+function valueText(v, i18n) {
+  if (v == null || (Array.isArray(v) && v.length === 0)) return i18n.t('verify.none');
+  if (Array.isArray(v)) return v.map((x) => valueText(x, i18n)).join('; ');
+  if (typeof v === 'object') {
+    if ('value' in v && 'kind' in v) return `${v.kind}: ${v.value}`;
+    if ('url' in v && 'kind' in v) return `${v.kind}: ${v.url}`;
+    if ('kind' in v && ('city' in v || 'service_area' in v)) return [v.city, v.country].filter(Boolean).join(', ') || v.kind;
+    if ('lat' in v && 'lng' in v) return `${v.lat}, ${v.lng}`;
+    return Object.values(v).map((x) => valueText(x, i18n)).join(' / ');
+  }
+  const s = String(v);
+  return s.length > 200 ? s.slice(0, 199) + '…' : s;
+}
+
+const FIELD_LABELS = { contacts: 'card.contacts', website: 'card.website', channels: 'card.channels', places: 'card.places',
+  city: 'card.places', country: 'card.places', place: 'card.places', _geo: 'card.places', focus: 'card.focus',
+  languages: 'card.languages', relationships: 'card.relationships', provenance: 'card.provenance' };
+
+/** The warning of a card that did not verify, in the visitor's language, with the signed values where they exist. */
+function warningBox(v, i18n) {
+  const box = h('section.verify-box', { 'aria-labelledby': 'card-verify-h', 'data-verified': 'false', 'data-rule': v.rule || '' },
+    h('h3#card-verify-h', null, h('span.alert-icon', { 'aria-hidden': 'true' }, '⚠'), ' ', i18n.t('verify.bad.title')),
+    h('p.verify-why', null, i18n.t('verify.why.' + ruleCategory(v.rule))),
+    h('p', null, i18n.t('verify.bad.intro')));
+  const diffs = Array.isArray(v.diffs) ? v.diffs : [];
+  if (diffs.length) {
+    box.append(h('ul.verify-diffs', null, diffs.map((d) => {
+      const key = FIELD_LABELS[d.field] || 'card.' + d.field;
+      const label = i18n.t(key) !== key ? i18n.t(key) : d.field;
+      return h('li', null, i18n.t('verify.diff', { field: label, shown: valueText(d.shown, i18n), signed: valueText(d.signed, i18n) }));
+    })));
+  }
+  return box;
 }
 
 async function copyText(text, status, i18n) {

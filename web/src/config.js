@@ -1,6 +1,22 @@
 // Runtime configuration: config.json deployed next to the static files (one build serves any federation).
 import { safeUrl } from './links.js';
 
+const NODE_ID = /^[a-z][a-z0-9-]{1,62}$/;
+const KID = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * The root fingerprints the site trusts (the same pins as the indexer's `peers add URL --root KID`):
+ * {nodeId: {root, name}} from the `nodes` entries that carry a `root`. Entries with a malformed id or root are ignored.
+ */
+export function pinsOf(nodes) {
+  const pins = Object.create(null);
+  for (const n of Array.isArray(nodes) ? nodes : []) {
+    if (!n || typeof n !== 'object' || !NODE_ID.test(String(n.id || '')) || !KID.test(String(n.root || ''))) continue;
+    pins[n.id] = { root: String(n.root), name: String(n.name || n.id) };
+  }
+  return pins;
+}
+
 /** A node of config.json; its page URLs default to those every node serves (descriptor: links.propose_url / console_url). */
 function nodeEntry(n) {
   const url = safeUrl(String(n.url));
@@ -15,10 +31,13 @@ export function validateConfig(raw) {
   const nodes = Array.isArray(raw.nodes) ? raw.nodes
     .filter((n) => n && typeof n === 'object' && safeUrl(String(n.url || '')) && /^https?:/.test(safeUrl(String(n.url))))
     .map((n) => nodeEntry(n)) : [];
+  const index = raw.index ? String(raw.index) : 'organisations';
   return {
     meilisearchUrl: url.replace(/\/+$/, ''),
     searchKey: raw.searchKey ? String(raw.searchKey) : '',
-    index: raw.index ? String(raw.index) : 'organisations',
+    index,
+    signedIndex: raw.signedIndex ? String(raw.signedIndex) : `${index}-signed`,
+    pins: pinsOf(raw.nodes),
     vocabularyUrl: raw.vocabularyUrl ? String(raw.vocabularyUrl) : null,
     nodes,
     tiles: raw.tiles && typeof raw.tiles === 'object' && raw.tiles.url ? raw.tiles : null,

@@ -8,6 +8,10 @@ import { h, clear } from './dom.js';
 import { CONSOLE_MESSAGES } from './console-messages.js';
 import { diffOrgs, orgFields, isOverdue, orgName, newestFirst, filterOrgs } from './console-diff.js';
 
+// Passkeys are bound to a domain name and browsers refuse IP addresses: a console opened at 127.0.0.1 (a local
+// node's base URL) moves to localhost, the same address under a name WebAuthn accepts.
+if (location.hostname === '127.0.0.1' || location.hostname === '[::1]') location.replace(location.href.replace(location.host, `localhost${location.port ? `:${location.port}` : ''}`));
+
 const main = document.getElementById('main');
 const RETAIN_DAYS = 30;
 

@@ -33,14 +33,23 @@ export function csvCell(value) {
 
 export const CSV_COLUMNS = ['listing_id', 'name', 'description', 'focus', 'languages', 'cities', 'countries', 'online',
   'website', 'emails', 'phones', 'other_contacts', 'press_contacts', 'channels', 'last_confirmed', 'node', 'verified_at',
-  'endorsed_by', 'alerts'];
+  'endorsed_by', 'alerts', 'verified', 'verification'];
+
+/**
+ * Per-row verification of an export (verdicts: Map listing_id → verify.js verdict): `verified` is true only when this
+ * browser verified the row against the node's signature; `verification` is "ok" or the rule that failed.
+ */
+export function verification(verdicts, listingId) {
+  const v = verdicts?.get(listingId);
+  return { verified: v?.ok === true, verification: v ? (v.ok ? 'ok' : v.rule) : 'Missing' };
+}
 
 function contactString(c) {
   return `${c.kind}: ${c.value}`;
 }
 
 /** CSV with one row per organisation; multilingual text in the chosen language (with fallback). */
-export function toCSV(docs, chain = ['en']) {
+export function toCSV(docs, chain = ['en'], verdicts = null) {
   const rows = [CSV_COLUMNS.map(csvCell).join(',')];
   for (const d of docs) {
     const contacts = Array.isArray(d.contacts) ? d.contacts : [];
@@ -65,6 +74,9 @@ export function toCSV(docs, chain = ['en']) {
       endorsed_by: d.endorsed_by || [],
       alerts: (d.alerts || []).map((a) => a.kind),
     };
+    const v = verification(verdicts, d.listing_id);
+    row.verified = v.verified ? 'yes' : 'no';
+    row.verification = v.verification;
     rows.push(CSV_COLUMNS.map((c) => csvCell(row[c])).join(','));
   }
   // BOM so that spreadsheet programs read UTF-8 (Cyrillic) correctly
@@ -72,7 +84,7 @@ export function toCSV(docs, chain = ['en']) {
 }
 
 /** GeoJSON FeatureCollection with one feature per place that has coordinates. */
-export function toGeoJSON(docs) {
+export function toGeoJSON(docs, verdicts = null) {
   const features = [];
   for (const d of docs) {
     if (!validGeo(d._geo)) continue;
@@ -80,20 +92,20 @@ export function toGeoJSON(docs) {
       type: 'Feature',
       id: d.doc_id,
       geometry: { type: 'Point', coordinates: [d._geo.lng, d._geo.lat] },
-      properties: { ...publicRecord(d), ...pick(d, PLACE_FIELDS) },
+      properties: { ...publicRecord(d), ...pick(d, PLACE_FIELDS), ...verification(verdicts, d.listing_id) },
     });
   }
   return JSON.stringify({ type: 'FeatureCollection', features }, null, 2);
 }
 
 /** JSON array with one public record per organisation. */
-export function toJSON(docs) {
+export function toJSON(docs, verdicts = null) {
   const seen = new Set();
   const out = [];
   for (const d of docs) {
     if (seen.has(d.listing_id)) continue;
     seen.add(d.listing_id);
-    out.push(publicRecord(d));
+    out.push({ ...publicRecord(d), ...verification(verdicts, d.listing_id) });
   }
   return JSON.stringify(out, null, 2);
 }
@@ -125,11 +137,11 @@ function uriValue(s) {
   return String(s ?? '').replace(/[\u0000-\u001f\u007f\s]/g, '');
 }
 
-/** vCard 3.0 for an organisation (all places as work addresses). */
-export function toVCard(doc, chain = ['en'], places = []) {
+/** vCard 3.0 for an organisation (all places as work addresses). Contacts and URLs only when `verified`. */
+export function toVCard(doc, chain = ['en'], places = [], { verified = false } = {}) {
   const name = pickText(doc.name, chain)?.text || doc.listing_id || '';
   const lines = ['BEGIN:VCARD', 'VERSION:3.0', `FN:${vcardEscape(name)}`, `N:${vcardEscape(name)};;;;`, `ORG:${vcardEscape(name)}`, 'KIND:org'];
-  for (const c of doc.contacts || []) {
+  for (const c of verified ? doc.contacts || [] : []) {
     const v = c.value;
     if (!v) continue;
     if (c.kind === 'email') lines.push(`EMAIL;TYPE=INTERNET${c.press ? ',PREF' : ''}:${vcardEscape(v)}`);
@@ -137,7 +149,7 @@ export function toVCard(doc, chain = ['en'], places = []) {
     else if (c.kind === 'web') lines.push(`URL:${uriValue(v)}`);
     else lines.push(`X-SOCIALPROFILE;TYPE=${vcardEscape(c.kind || 'other').replace(/[^a-z0-9-]/gi, '')}:${vcardEscape(v)}`);
   }
-  if (doc.website) lines.push(`URL:${uriValue(doc.website)}`);
+  if (verified && doc.website) lines.push(`URL:${uriValue(doc.website)}`);
   const ps = places.length ? places : [doc];
   const seen = new Set();
   for (const p of ps) {

@@ -6,8 +6,10 @@ import { loadConfig } from './config.js';
 import { createI18n, negotiateLanguage, UI_LANGUAGES } from './i18n.js';
 import {
   createClient, buildListQuery, buildNetworkQuery, buildExportQuery, buildListingQuery, buildCountQueries,
-  buildPlacesQuery, buildMapQueries, buildStatsQueries, buildCellListQuery, emptySelection, FACETS, PAGE_SIZE, POINT_LIMIT,
+  buildPlacesQuery, buildMapQueries, buildStatsQueries, buildCellListQuery, buildSignedQuery, emptySelection, FACETS,
+  PAGE_SIZE, POINT_LIMIT, SIGNED_CHUNK,
 } from './search.js';
+import { verifyCard, verifyMany } from './verify.js';
 import { levelForZoom, coarser, isTruncated, total, cellField, fitBounds } from './cells.js';
 import { labelCandidates } from './labels.js';
 import { toPoints } from './cluster.js';
@@ -220,16 +222,40 @@ async function openCells(cells, lat, lng) {
   map.popupList(lat, lng, shown, Math.max(0, all - shown.length));
 }
 
+// ---- verification (verify.js): signed bytes from the signed index, never from the origin node ----
+const keysetDocs = {}; // node → keyset-chain document, fetched once per page
+const verifiedKeysets = new Map(); // verified chains by their exact bytes
+
+function absorbSigned(hits) {
+  const listings = {};
+  for (const d of hits) {
+    if (d.kind === 'keyset' && typeof d.node === 'string') keysetDocs[d.node] = d;
+    else if (d.kind === 'listing' && typeof d.signed_id === 'string') listings[d.signed_id] = d;
+  }
+  return listings;
+}
+
+/** Keyset chains of every pinned node not fetched yet (a handful of small documents, once per page). */
+const missingKeysets = () => Object.keys(config.pins).filter((n) => !(n in keysetDocs));
+
+const now = () => Math.floor(Date.now() / 1000);
+
 // ---- card ----
 async function openCard(listingId) {
   const dialog = $('card-dialog');
   openListing = listingId;
-  let res;
+  let res, signedRes;
   try {
-    [res] = await run('card', [buildListingQuery(listingId, config.index)]);
+    [res, signedRes] = await run('card', [buildListingQuery(listingId, config.index),
+      buildSignedQuery(config.signedIndex, { listingIds: [listingId], keysetNodes: missingKeysets() })]);
   } catch (e) { showError(e); return; }
   const docs = res.hits.sort((a, b) => String(a.doc_id).localeCompare(String(b.doc_id), undefined, { numeric: true }));
-  renderCard(dialog, docs, { i18n, onOpen: openCard, onShowOnMap: showOnMap });
+  const signed = absorbSigned(signedRes.hits)[listingId] ?? null;
+  const verdict = docs.length ? await verifyCard({
+    subtle: crypto.subtle, docs, listingId, signed, keysets: keysetDocs, pins: config.pins, nowSeconds: now(), cache: verifiedKeysets,
+  }) : null;
+  if (openListing !== listingId) return; // another card was opened meanwhile
+  renderCard(dialog, docs, { i18n, onOpen: openCard, onShowOnMap: showOnMap, verdict });
   if (!dialog.open) dialog.showModal();
   dialog.querySelector('.btn-close')?.focus();
 }
@@ -288,11 +314,26 @@ async function exportAs(format) {
     [res] = await run('export', [buildExportQuery(state, config.index, { bbox: listBbox(), perOrganisation })]);
   } catch (e) { showError(e); return; }
   const docs = res.hits;
+  let verdicts;
+  try {
+    verdicts = await verifyExport(docs);
+  } catch (e) { showError(e); return; }
   const stamp = new Date().toISOString().slice(0, 10);
-  if (format === 'csv') download(`atlas-${stamp}.csv`, 'text/csv;charset=utf-8', toCSV(docs, i18n.chain));
-  else if (format === 'geojson') download(`atlas-${stamp}.geojson`, 'application/geo+json', toGeoJSON(docs));
-  else download(`atlas-${stamp}.json`, 'application/json', toJSON(docs));
+  if (format === 'csv') download(`atlas-${stamp}.csv`, 'text/csv;charset=utf-8', toCSV(docs, i18n.chain, verdicts));
+  else if (format === 'geojson') download(`atlas-${stamp}.geojson`, 'application/geo+json', toGeoJSON(docs, verdicts));
+  else download(`atlas-${stamp}.json`, 'application/json', toJSON(docs, verdicts));
   $('status').textContent = i18n.t('export.done', { n: docs.length });
+}
+
+/** Verdict per listing of an export: signed documents fetched in chunks (the proxy caps request bodies). */
+async function verifyExport(docs) {
+  const ids = [...new Set(docs.map((d) => d.listing_id))];
+  const signedById = {};
+  for (let i = 0; i < ids.length || (i === 0 && missingKeysets().length); i += SIGNED_CHUNK) {
+    const [r] = await run('export-signed', [buildSignedQuery(config.signedIndex, { listingIds: ids.slice(i, i + SIGNED_CHUNK), keysetNodes: i === 0 ? missingKeysets() : [] })]);
+    Object.assign(signedById, absorbSigned(r.hits));
+  }
+  return verifyMany({ subtle: crypto.subtle, docs, signedById, keysets: keysetDocs, pins: config.pins, nowSeconds: now(), cache: verifiedKeysets });
 }
 
 // ---- propose an initiative ----

@@ -216,6 +216,25 @@ export function buildListingQuery(listingId, index) {
   return { indexUid: index, q: '', filter: [`listing_id = ${quote(listingId)}`], limit: 200, attributesToRetrieve: [...PUBLIC_FIELDS] };
 }
 
+/** Fields of a document of the signed index (docs/search-documents.md, "Signed index"). */
+export const SIGNED_FIELDS = Object.freeze(['signed_id', 'kind', 'node', 'listing_id', 'jws', 'keysets']);
+
+/** Id of a node's keyset-chain document in the signed index. */
+export const keysetDocId = (node) => `keyset-${node}`;
+
+/**
+ * Signed bytes by id from the signed index: listing documents (their JWS) and keyset-chain documents of nodes.
+ * Kept small: the proxy takes bodies under 10 KB, so callers chunk long id lists (SIGNED_CHUNK ids per query).
+ */
+export function buildSignedQuery(signedIndex, { listingIds = [], keysetNodes = [] } = {}) {
+  const ids = [...listingIds, ...keysetNodes.map(keysetDocId)];
+  return {
+    indexUid: signedIndex, q: '', filter: [`signed_id IN [${ids.map(quote).join(', ')}]`], limit: Math.max(1, ids.length),
+    attributesToRetrieve: [...SIGNED_FIELDS],
+  };
+}
+export const SIGNED_CHUNK = 150;
+
 export class SearchError extends Error {}
 
 /** Minimal Meilisearch client: multi-search over fetch, no cookies, no referrer. */

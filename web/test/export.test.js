@@ -57,6 +57,23 @@ describe('GeoJSON and JSON', () => {
   });
 });
 
+describe('verified per row', () => {
+  it('CSV, GeoJSON and JSON say whether each row verified and why not', () => {
+    const other = { ...doc, listing_id: 'other', doc_id: 'other_0' };
+    const verdicts = new Map([[doc.listing_id, { ok: true }], ['other', { ok: false, rule: 'FieldMismatch' }]]);
+    const rows = toCSV([doc, other], ['en'], verdicts).replace(/^\ufeff/, '').trim().split('\r\n');
+    const cols = rows[0].split(',');
+    expect(cols.slice(-2)).toEqual(['verified', 'verification']);
+    expect(rows[1].endsWith(',yes,ok')).toBe(true);
+    expect(rows[2].endsWith(',no,FieldMismatch')).toBe(true);
+    const json = JSON.parse(toJSON([doc, other], verdicts));
+    expect(json.map((r) => [r.verified, r.verification])).toEqual([[true, 'ok'], [false, 'FieldMismatch']]);
+    expect(JSON.parse(toJSON([doc])).map((r) => r.verification)).toEqual(['Missing']);
+    const geo = JSON.parse(toGeoJSON([doc], verdicts));
+    expect(geo.features.every((f) => f.properties.verified === true)).toBe(true);
+  });
+});
+
 describe('vCard', () => {
   it('escapes text values and drops control characters', () => {
     expect(vcardEscape('a,b;c\\d\ne')).toBe('a\\,b\\;c\\\\d\\ne');
@@ -64,14 +81,14 @@ describe('vCard', () => {
   });
   it('cannot be broken by injected lines', () => {
     const evil = { ...doc, name: { en: 'Evil\r\nEND:VCARD\r\nBEGIN:VCARD\r\nFN:Other' }, contacts: [{ kind: 'email', value: 'a@b.org\r\nTEL:1' }], website: 'https://x.org/\r\nX:1' };
-    const v = toVCard(evil, ['en']);
+    const v = toVCard(evil, ['en'], [], { verified: true });
     expect(v.match(/^BEGIN:VCARD/gm)).toHaveLength(1);
     expect(v.match(/^END:VCARD/gm)).toHaveLength(1);
     expect(v).not.toMatch(/^TEL:1/m);
     expect(v).not.toMatch(/^X:1/m);
   });
   it('contains name, contacts, addresses and folds long lines at 75 octets', () => {
-    const v = toVCard(doc, ['en'], [doc, { ...doc, city: 'Tbilisi', country: 'GE' }]);
+    const v = toVCard(doc, ['en'], [doc, { ...doc, city: 'Tbilisi', country: 'GE' }], { verified: true });
     expect(v).toMatch(/^BEGIN:VCARD\r\nVERSION:3\.0\r\nFN:Harbour\\, "House"\r\n/);
     expect(v).toContain('EMAIL;TYPE=INTERNET,PREF:press@harbour.example.org');
     expect(v).toContain('TEL;TYPE=WORK,VOICE:+49 30 1');
@@ -83,6 +100,12 @@ describe('vCard', () => {
     for (const l of long.split('\r\n')) expect(new TextEncoder().encode(l).length).toBeLessThanOrEqual(75);
     expect(long.split('\r\n').slice(1).every((l) => l.startsWith(' '))).toBe(true);
     expect(long.replace(/\r\n /g, '')).toBe('NOTE:' + 'ж'.repeat(100));
+  });
+  it('carries contacts and URLs only for a verified entry', () => {
+    const v = toVCard(doc, ['en'], [doc]);
+    expect(v).not.toMatch(/EMAIL|TEL|X-SOCIALPROFILE|URL/);
+    expect(v).toContain('FN:Harbour');
+    expect(v).toContain('ADR;TYPE=WORK:;;;Berlin;;;DE');
   });
   it('safe file names', () => {
     expect(fileStem('../../etc/passwd')).toBe('etc-passwd');

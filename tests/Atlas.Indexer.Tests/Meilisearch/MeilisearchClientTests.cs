@@ -49,7 +49,9 @@ public sealed class MeilisearchClientTests(MeilisearchFixture meili) : IDisposab
         Assert.Equal(expected.FilterableAttributes!.Order(), settings.FilterableAttributes!.Order());
         Assert.Equal(expected.SortableAttributes!.Order(), settings.SortableAttributes!.Order());
         Assert.Null(settings.DistinctAttribute);
-        Assert.Equal(1000, settings.Faceting?.MaxValuesPerFacet);
+        Assert.Equal(expected.Faceting!.MaxValuesPerFacet, settings.Faceting?.MaxValuesPerFacet);
+        Assert.Equal(expected.FacetSearch, settings.FacetSearch);
+        Assert.Equal(expected.PrefixSearch, settings.PrefixSearch);
         Assert.Equal(100_000, settings.Pagination?.MaxTotalHits);
 
         await Admin.WaitForTaskAsync(await Admin.DeleteIndexAsync(uid));

@@ -25,6 +25,9 @@ public sealed class SearchIndexWriterTests(MeilisearchFixture meili)
         var settings = await client.GetSettingsAsync(indexer.Index);
         Assert.Null(settings.DistinctAttribute);
         Assert.Equal(OrganisationIndexSettings.Settings.FilterableAttributes!.Order(), settings.FilterableAttributes!.Order());
+        // Tuned for what the site asks (OrganisationIndexSettings): no facet search, prefix search kept.
+        Assert.False(settings.FacetSearch);
+        Assert.Equal("indexingTime", settings.PrefixSearch);
         Assert.Equal("doc_id", (await client.GetIndexAsync(indexer.Index))!.PrimaryKey);
         Assert.Equal(1, await indexer.Search.TaskCountAsync("indexCreation"));
     }
