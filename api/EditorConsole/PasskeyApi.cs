@@ -24,10 +24,15 @@ public static partial class PasskeyApi
 {
     public static RouteGroupBuilder MapPasskeys(this RouteGroupBuilder auth)
     {
-        auth.MapPost("/enrol/options", EnrolOptions).WithName("ConsoleEnrolOptions").WithSummary("Starts enrolling a passkey (enrolment token or bearer token)");
-        auth.MapPost("/enrol/complete", EnrolComplete).WithName("ConsoleEnrolComplete").WithSummary("Stores the new passkey and signs its person in");
+        auth.ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        auth.MapPost("/enrol/options", EnrolOptions).WithName("ConsoleEnrolOptions").WithSummary("Starts enrolling a passkey (enrolment token or bearer token)")
+            .Accepts<EnrolOptionsInput>(true, "application/json");
+        auth.MapPost("/enrol/complete", EnrolComplete).WithName("ConsoleEnrolComplete").WithSummary("Stores the new passkey and signs its person in")
+            .Accepts<CeremonyInput>("application/json");
         auth.MapPost("/signin/options", SignInOptions).WithName("ConsoleSignInOptions").WithSummary("Starts a passkey sign-in");
-        auth.MapPost("/signin/complete", SignInComplete).WithName("ConsoleSignInComplete").WithSummary("Verifies the passkey and opens a session");
+        auth.MapPost("/signin/complete", SignInComplete).WithName("ConsoleSignInComplete").WithSummary("Verifies the passkey and opens a session")
+            .Accepts<CeremonyInput>("application/json");
         return auth;
     }
 

@@ -72,9 +72,24 @@ public static class NodeServices
             o.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
             o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
         });
-        services.AddOpenApi();
+        services.AddOpenApiDefaults("Atlas node",
+            "A node of the Atlas federation: the signed federation feed (docs/protocol.md), public browsing, submissions, and the moderation API for the node's editors and admins.",
+            new Dictionary<string, string>
+            {
+                ["Federation"] = "Signed objects, served byte for byte as stored (docs/protocol.md); any origin may GET them.",
+                ["Organisations"] = "Plain-JSON browsing of this node's published organisations (public fields only).",
+                ["Submissions"] = "Anyone proposes an organisation or an edit; an editor decides.",
+                ["Moderation"] = "The submission queue (editor token).",
+                ["Organisation management"] = "This node's listings with their private fields: create, edit, withdraw, take down (editor token).",
+                ["Tokens"] = "Editor and admin bearer tokens (admin token).",
+                ["Keys"] = "The node's signing keys (admin token).",
+                ["Audit"] = "Who did what (admin token).",
+                ["Editors"] = "The people who sign in to the editor console and their passkeys (admin token).",
+                ["Console"] = "The editor console's own API: a session cookie from a passkey sign-in, CSRF token and same Origin.",
+            },
+            new HashSet<string> { AdminApi.EditorPolicy, AdminApi.AdminPolicy });
         // A full disk (or a failing one) is not a bug: say so instead of a bare 500 (the details still go to the log).
-        services.Configure<ProblemDetailsOptions>(o => o.CustomizeProblemDetails = ctx =>
+        services.Configure<ProblemDetailsOptions>(o => o.CustomizeProblemDetails += ctx =>
         {
             if (IsStorageFailure(ctx.Exception))
             {
@@ -120,27 +135,15 @@ public static class NodeServices
 
     public static WebApplication UseNode(this WebApplication app)
     {
-        // Never a stack trace: unexpected errors become a plain 500 problem; the details go to the log.
-        app.UseExceptionHandler(new ExceptionHandlerOptions
-        {
-            StatusCodeSelector = e => e is BadHttpRequestException b ? b.StatusCode
-                : IsStorageFailure(e) ? StatusCodes.Status507InsufficientStorage
-                : StatusCodes.Status500InternalServerError,
-        });
-        app.UseStatusCodePages();
+        // Problem details for every error (never a stack trace) and the security headers on every answer.
+        app.UseHttpDefaults(e => IsStorageFailure(e) ? StatusCodes.Status507InsufficientStorage : null);
         // Before the rate limiter: behind a configured reverse proxy the client address is the forwarded one.
         app.UseForwardedHeaders();
         app.Use(async (http, next) =>
         {
-            var h = http.Response.Headers;
-            h.XContentTypeOptions = "nosniff";
-            h["Referrer-Policy"] = "no-referrer";
-            h.ContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
-            h.XFrameOptions = "DENY";
-            h["Cross-Origin-Resource-Policy"] = "cross-origin";
             if (http.Request.Path.StartsWithSegments("/api/admin") || http.Request.Path.StartsWithSegments("/api/console"))
             {
-                h.CacheControl = "no-store";
+                http.Response.Headers.CacheControl = "no-store";
             }
             await next();
         });
@@ -148,6 +151,7 @@ public static class NodeServices
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
+        app.UseBodylessRoutes();
         app.MapOpenApi().RequireCors(PublicReadCors);
         return app;
     }

@@ -22,14 +22,28 @@ public static class FederationApi
 
     public static IEndpointRouteBuilder MapFederation(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/.well-known/atlas-node", Descriptor).WithTags("Federation").RequireCors(NodeServices.PublicReadCors);
+        app.MapGet("/.well-known/atlas-node", Descriptor).WithTags("Federation").RequireCors(NodeServices.PublicReadCors)
+            .WithName("GetNodeDescriptor").WithSummary("The node descriptor: protocol version, node id, name, region, licence and the links below.")
+            .Produces<NodeDescriptor>(StatusCodes.Status200OK, "application/json");
         var group = app.MapGroup("/atlas/v1").WithTags("Federation").RequireCors(NodeServices.PublicReadCors);
-        group.MapGet("/keyset", Keyset);
-        group.MapGet("/keyset/{version:long}", KeysetVersion);
-        group.MapGet("/head", Head);
-        group.MapGet("/changes", Changes);
-        group.MapGet("/listings/{id}", Listing);
-        group.MapGet("/listings/{id}/versions/{seq:long}", ListingVersion);
+        group.MapGet("/keyset", Keyset).WithName("GetKeyset")
+            .WithSummary("The newest signed keyset (JWS JSON serialization, application/jose+json).")
+            .Produces<string>(StatusCodes.Status200OK, JoseJson);
+        group.MapGet("/keyset/{version:long}", KeysetVersion).WithName("GetKeysetVersion")
+            .WithSummary("One keyset version, byte for byte as signed.")
+            .Produces<string>(StatusCodes.Status200OK, JoseJson).ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/head", Head).WithName("GetHead")
+            .WithSummary("The signed feed head (compact JWS, application/jose): newest feed_seq, count and Merkle root.")
+            .Produces<string>(StatusCodes.Status200OK, Jose);
+        group.MapGet("/changes", Changes).WithName("GetChanges")
+            .WithSummary("A page of the change feed after a feed_seq (limit 1..MaxChangePageEntries, optional until).")
+            .Produces<string>(StatusCodes.Status200OK, "application/json").ProducesProblem(StatusCodes.Status400BadRequest);
+        group.MapGet("/listings/{id}", Listing).WithName("GetListing")
+            .WithSummary("The newest signed version of a listing (or its tombstone).")
+            .Produces<string>(StatusCodes.Status200OK, Jose).ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/listings/{id}/versions/{seq:long}", ListingVersion).WithName("GetListingVersion")
+            .WithSummary("One signed version of a listing, byte for byte as signed.")
+            .Produces<string>(StatusCodes.Status200OK, Jose).ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 

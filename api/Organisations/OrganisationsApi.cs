@@ -29,10 +29,16 @@ public static class OrganisationsApi
     public static IEndpointRouteBuilder MapOrganisations(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api").WithTags("Organisations").RequireCors(NodeServices.PublicReadCors);
-        group.MapGet("/organisations", Browse).WithName("BrowseOrganisations").WithSummary("This node's published organisations (public fields), filtered and paged");
-        group.MapGet("/organisations/{id}", Published).WithName("GetPublishedOrganisation").WithSummary("One published organisation (public fields): what a suggested correction starts from");
-        group.MapGet("/vocabulary", () => TypedResults.Ok(FocusVocabulary.Document)).WithName("GetVocabulary").WithSummary("Focus areas with labels in every UI language");
-        group.MapGet("/places", () => TypedResults.Ok(Gazetteer.Cities.Select(c => new PlaceView(c.Name, c.Country, c.Names, c.Variants)).ToList())).WithName("GetPlaces").WithSummary("The node's gazetteer: known cities with country, centre and the names people type");
+        group.MapGet("/organisations", Browse).WithName("BrowseOrganisations")
+            .WithSummary("This node's published organisations (public fields), filtered by city, country, focus, language or text, 50 a page.")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        group.MapGet("/organisations/{id}", Published).WithName("GetPublishedOrganisation")
+            .WithSummary("One published organisation (public fields): what a suggested correction starts from.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/vocabulary", () => TypedResults.Ok(FocusVocabulary.Document)).WithName("GetVocabulary")
+            .WithSummary("The focus-area vocabulary (ids and labels in every language) that listings use.");
+        group.MapGet("/places", () => TypedResults.Ok(Gazetteer.Cities.Select(c => new PlaceView(c.Name, c.Country, c.Names, c.Variants)).ToList()))
+            .WithName("GetPlaces").WithSummary("The node's gazetteer: known cities with country, centre and the names people type.");
         return app;
     }
 

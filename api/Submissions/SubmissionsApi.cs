@@ -32,7 +32,8 @@ public static partial class SubmissionsApi
     {
         app.MapPost("/api/submissions", Submit)
             .WithTags("Submissions")
-            .WithName("Submit").WithSummary("Propose an organisation, or an edit of a listing (proof of work required)")
+            .WithName("Submit")
+            .WithSummary("Propose an organisation (or an edit of one of this node's listings) for moderation; proof of work required.")
             .RequireRateLimiting(RateLimitPolicy)
             .Accepts<SubmissionInput>("application/json")
             .ProducesProblem(400).ProducesProblem(403).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(429);

@@ -20,11 +20,17 @@ public static class IndexerApp
         builder.AddServiceDefaults("atlas-indexer");
         builder.Services.AddIndexer(builder.Configuration).AddIndexerWorkers().AddPushRateLimiting();
         builder.Services.AddHealthChecks().AddCheck<IndexerReadiness>("indexer", tags: [ServiceDefaults.ReadyTag]);
+        builder.Services.AddOpenApiDefaults("Atlas indexer",
+            "An Atlas indexer's push surface: nodes announce new heads and anyone relays signed tombstones (docs/protocol.md). Search itself is Meilisearch's API.",
+            new Dictionary<string, string> { ["Push"] = "Signed objects pushed to the indexer; nothing unsigned is trusted." });
         configure?.Invoke(builder.Services);
         var app = builder.Build();
+        app.UseHttpDefaults();
         app.UseRateLimiter();
+        app.UseBodylessRoutes();
         app.MapPush();
         app.MapDefaultEndpoints();
+        app.MapOpenApi();
         return app;
     }
 }

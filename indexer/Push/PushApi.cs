@@ -34,9 +34,13 @@ public static class PushApi
 
     public static IEndpointRouteBuilder MapPush(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/atlas/v1").RequireRateLimiting(RateLimitPolicy).WithTags("Push");
-        group.MapPost("/notify", Notify).WithName("Notify").WithSummary("A node announces its new signed feed head (compact JWS, application/jose).");
-        group.MapPost("/relay", Relay).WithName("Relay").WithSummary("Anyone relays a signed tombstone; applied at once if it verifies with the owning node's keyset.");
+        var group = app.MapGroup("/atlas/v1").RequireRateLimiting(RateLimitPolicy).WithTags("Push")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        group.MapPost("/notify", Notify).WithName("Notify").WithSummary("A node announces its new signed feed head (compact JWS, application/jose).")
+            .Accepts<string>(JoseContentType);
+        group.MapPost("/relay", Relay).WithName("Relay").WithSummary("Anyone relays a signed tombstone; applied at once if it verifies with the owning node's keyset.")
+            .Accepts<string>(JoseContentType);
         return app;
     }
 

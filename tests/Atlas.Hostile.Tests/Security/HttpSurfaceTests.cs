@@ -209,6 +209,101 @@ public sealed class HttpSurfaceTests(SurfaceNode fixture) : IClassFixture<Surfac
         }
     }
 
+    /// <summary>Issue 15: a route that reads no body accepts none (not Kestrel's 30 MB): a body over 16 bytes, or chunked,
+    /// is refused with 413 problem details and the security headers before the route runs, so nothing changes.</summary>
+    [Fact]
+    public async Task Routes_that_read_no_body_refuse_one_with_413_before_running()
+    {
+        using var doc = JsonDocument.Parse(await Node.Http.GetStringAsync("/openapi/v1.json"));
+        var readers = doc.RootElement.GetProperty("paths").EnumerateObject()
+            .SelectMany(p => p.Value.EnumerateObject().Where(o => o.Value.TryGetProperty("requestBody", out _)).Select(o => (o.Name.ToUpperInvariant(), p.Name)))
+            .ToHashSet();
+        // The routes command prints a group's own route with a trailing slash (/api/admin/tokens/); OpenAPI without.
+        string Unconstrained(string pattern) => pattern.Replace(":long}", "}", StringComparison.Ordinal).TrimEnd('/');
+        var bodyless = fixture.Routes.Where(r => !readers.Contains((r.Method, Unconstrained(r.Pattern)))).ToList();
+        Assert.All(BodylessRoutes, b => Assert.Contains(bodyless, r => r.Pattern == b));
+        Assert.Contains(bodyless, r => r is ("GET", "/atlas/v1/head", _));
+        Assert.Contains(bodyless, r => r is ("DELETE", "/api/admin/tokens/{id:long}", _));
+
+        foreach (var (method, pattern, _) in bodyless)
+        {
+            var path = pattern.Replace("{version:long}", "1").Replace("{seq:long}", "1").Replace("{id:long}", "1").Replace("{id}", fixture.ListingId)
+                .Replace("{documentName}", "v1");
+            foreach (var chunked in new[] { false, true })
+            {
+                var before = Node.TableCounts();
+                using var request = new HttpRequestMessage(new HttpMethod(method), path);
+                request.Headers.Authorization = new("Bearer", Node.AdminToken);
+                // 17 bytes declared (one more than BodylessRoutes.MaxBytes), or 2 bytes chunked (length unknown up front).
+                request.Content = chunked ? new StreamContent(new MemoryStream("{}"u8.ToArray())) : new StringContent("{\"a\":\"0123456789\"}", Encoding.UTF8);
+                request.Headers.TransferEncodingChunked = chunked ? true : null;
+                using var r = await Node.Http.SendAsync(request);
+                var what = $"{method} {path} ({(chunked ? "chunked" : "Content-Length")})";
+                Assert.True(r.StatusCode == HttpStatusCode.RequestEntityTooLarge, $"{what}: {(int)r.StatusCode} {await r.Content.ReadAsStringAsync()}");
+                Assert.Equal("application/problem+json", r.Content.Headers.ContentType?.MediaType);
+                AssertSecurityHeaders(r, what);
+                Assert.Equal(before, Node.TableCounts());
+            }
+        }
+
+        // Without a body, or with the few bytes some clients send ("{}"), the same routes answer as usual.
+        using var head = await Node.Http.GetAsync("/atlas/v1/head");
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        using var empty = new HttpRequestMessage(HttpMethod.Get, "/atlas/v1/head") { Content = new StringContent("{}", Encoding.UTF8, "application/json") };
+        using var emptyAnswer = await Node.Http.SendAsync(empty);
+        Assert.Equal(HttpStatusCode.OK, emptyAnswer.StatusCode);
+    }
+
+    /// <summary>Issue 15: a query value that does not bind is a 400 problem that names the parameter.</summary>
+    [Theory]
+    [InlineData("/api/organisations?page=abc", "page")]
+    [InlineData("/atlas/v1/changes?after=x", "after")]
+    [InlineData("/atlas/v1/changes?limit=1e3", "limit")]
+    [InlineData("/api/admin/audit?before=yesterday", "before")]
+    public async Task Query_binding_errors_name_the_parameter(string path, string parameter)
+    {
+        using var r = await Node.SendAsync(HttpMethod.Get, path, Node.AdminToken);
+        var text = await r.Content.ReadAsStringAsync();
+        Assert.True(r.StatusCode == HttpStatusCode.BadRequest, $"{path}: {(int)r.StatusCode} {text}");
+        Assert.Equal("application/problem+json", r.Content.Headers.ContentType?.MediaType);
+        var detail = JsonDocument.Parse(text).RootElement.GetProperty("detail").GetString() ?? "";
+        // "Failed to bind parameter "int? after" from "x"." ([AsParameters] name it as the property: "Page").
+        Assert.Contains($" {parameter}\"", detail, StringComparison.OrdinalIgnoreCase);
+        AssertSecurityHeaders(r, path);
+    }
+
+    /// <summary>Issue 15: what Kestrel refuses before the application runs (a malformed request line, a NUL in the path,
+    /// a request line or headers too large) cannot carry the application's headers: Kestrel writes these answers itself
+    /// with no hook. They carry no body at all (Content-Length: 0, no Content-Type: nothing a browser could render,
+    /// sniff or frame), no Server header, and close the connection. docs/reliability.md says so.</summary>
+    [Theory]
+    [InlineData("malformed request line", "GARBAGE\r\n\r\n", 400)]
+    [InlineData("NUL in the path", "GET /atlas/v1/he\0ad HTTP/1.1\r\nHost: x\r\n\r\n", 400)]
+    [InlineData("request line too long", "GET /{long} HTTP/1.1\r\nHost: x\r\n\r\n", 414)]
+    [InlineData("headers too large", "GET /atlas/v1/head HTTP/1.1\r\nHost: x\r\nX-Big: {long}\r\n\r\n", 431)]
+    public async Task Refusals_kestrel_makes_before_the_app_have_no_body_and_close(string name, string raw, int status)
+    {
+        var bytes = Encoding.Latin1.GetBytes(raw.Replace("{long}", new string('a', 40_000), StringComparison.Ordinal));
+        var address = Node.Http.BaseAddress!;
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(address.Host, address.Port);
+        var stream = tcp.GetStream();
+        stream.ReadTimeout = 10_000;
+        await stream.WriteAsync(bytes);
+        using var reader = new StreamReader(stream, Encoding.Latin1);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var answer = await reader.ReadToEndAsync(timeout.Token); // ends because Kestrel closes the connection
+
+        var lines = answer.Split("\r\n");
+        Assert.True(lines[0].StartsWith($"HTTP/1.1 {status} ", StringComparison.Ordinal), $"{name}: {lines[0]}");
+        var headers = lines.Skip(1).TakeWhile(l => l.Length > 0).Select(l => l.Split(':', 2)).ToDictionary(p => p[0].ToLowerInvariant(), p => p[1].Trim());
+        Assert.Equal("0", headers["content-length"]);
+        Assert.Equal("close", headers["connection"]);
+        Assert.False(headers.ContainsKey("content-type"), $"{name}: {answer}");
+        Assert.False(headers.ContainsKey("server"), $"{name}: {answer}");
+        Assert.EndsWith("\r\n\r\n", answer);
+    }
+
     internal static void AssertSecurityHeaders(HttpResponseMessage r, string what)
     {
         string? One(string h) => r.Headers.TryGetValues(h, out var v) ? string.Join(",", v) : null;
