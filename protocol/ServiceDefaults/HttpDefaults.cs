@@ -42,11 +42,12 @@ public static class HttpDefaults
     public static void SetSecurityHeaders(IHeaderDictionary h)
     {
         ArgumentNullException.ThrowIfNull(h);
+        // Defaults: an endpoint that set its own policy (the node's pages allow their own scripts) keeps it.
         h.XContentTypeOptions = "nosniff";
         h["Referrer-Policy"] = "no-referrer";
-        h.ContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
+        h.TryAdd("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
         h.XFrameOptions = "DENY";
-        h["Cross-Origin-Resource-Policy"] = "cross-origin";
+        h.TryAdd("Cross-Origin-Resource-Policy", "cross-origin");
     }
 
     /// <summary>The detail of a client-error problem: what the framework says went wrong (e.g.
