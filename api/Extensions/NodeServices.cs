@@ -26,9 +26,10 @@ public static class NodeServices
     public static WebApplicationBuilder AddNode(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<NodeOptions>().BindConfiguration(NodeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<NodeOptions>().BindConfiguration(NodeOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<NodeOptions>, NodeOptionsValidator>();
-        services.AddOptions<SubmissionRateLimitOptions>().BindConfiguration(SubmissionRateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SubmissionRateLimitOptions>().BindConfiguration(SubmissionRateLimitOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SubmissionRateLimitOptions>, SubmissionRateLimitOptionsValidator>();
 
         services.AddSingleton(sp => new NodeStore(sp.GetRequiredService<IOptions<NodeOptions>>().Value.DataDir));
         services.AddSingleton<KeyStore>();

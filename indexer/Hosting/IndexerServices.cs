@@ -66,13 +66,4 @@ public static class IndexerServices
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
-
-    private sealed class IndexerOptionsValidator : IValidateOptions<IndexerOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, IndexerOptions options)
-        {
-            var problems = options.Problems().ToList();
-            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
-        }
-    }
 }
