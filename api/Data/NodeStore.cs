@@ -1,61 +1,45 @@
+using Atlas.Hosting;
 using Dapper;
 using Microsoft.Data.Sqlite;
 
 namespace Atlas.Api.Data;
 
-/// <summary>The node's SQLite database (DATA/atlas.db): WAL, busy timeout, foreign keys, versioned
-/// migrations in PRAGMA user_version. Every write goes through one transaction, so the database is never
-/// half-written: a crash leaves either the old or the new state.</summary>
-public sealed class NodeStore(string dataDir)
+/// <summary>The node's SQLite database (DATA/atlas.db) on the shared convention of <see cref="SqliteDatabase"/>
+/// (WAL, synchronous FULL, busy timeout, foreign keys, migrations in PRAGMA user_version). Every write goes
+/// through one transaction, so the database is never half-written: a crash leaves either the old or the new
+/// state, and a committed (acknowledged) write is on disk.</summary>
+public sealed class NodeStore
 {
     public const string FileName = "atlas.db";
 
-    public string DataDir { get; } = Path.GetFullPath(dataDir);
+    private readonly SqliteDatabase _db;
+    private readonly SqliteDatabase _create;
+
+    public NodeStore(string dataDir)
+    {
+        DataDir = Path.GetFullPath(dataDir);
+        _db = new SqliteDatabase(DbPath, Migrations.All, createIfMissing: false);
+        _create = new SqliteDatabase(DbPath, Migrations.All, createIfMissing: true);
+    }
+
+    public string DataDir { get; }
     public string DbPath => Path.Combine(DataDir, FileName);
     public string KeysDir => Path.Combine(DataDir, "keys");
     public bool Exists => File.Exists(DbPath);
 
-    private string ConnectionString => new SqliteConnectionStringBuilder
-    {
-        DataSource = DbPath,
-        ForeignKeys = true,
-        DefaultTimeout = 30,
-        Mode = SqliteOpenMode.ReadWrite,
-    }.ToString();
+    public SqliteDatabase Database => _db;
 
-    public SqliteConnection Open()
-    {
-        var conn = new SqliteConnection(ConnectionString);
-        conn.Open();
-        // Writers from the CLI and the server wait for each other instead of failing.
-        conn.Execute("PRAGMA busy_timeout = 10000;");
-        return conn;
-    }
+    public SqliteConnection Open() => _db.Open();
 
     /// <summary>Creates the database file (init only) and brings the schema up to date.</summary>
     public void CreateOrMigrate()
     {
         Directory.CreateDirectory(DataDir);
-        using (var create = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DbPath, Mode = SqliteOpenMode.ReadWriteCreate }.ToString()))
-        {
-            create.Open();
-            create.Execute("PRAGMA journal_mode = WAL;");
-        }
-        Migrate();
+        _create.Migrate();
     }
 
-    public void Migrate()
-    {
-        using var conn = Open();
-        var version = conn.ExecuteScalar<long>("PRAGMA user_version;");
-        for (var v = (int)version; v < Migrations.All.Length; v++)
-        {
-            using var tx = conn.BeginTransaction();
-            conn.Execute(Migrations.All[v], transaction: tx);
-            conn.Execute($"PRAGMA user_version = {v + 1};", transaction: tx);
-            tx.Commit();
-        }
-    }
+    /// <summary>Brings the schema of an existing database up to date (every CLI command and <c>serve</c>).</summary>
+    public void Migrate() => _db.Migrate();
 
     /// <summary>Online backup through SQLite's backup API: consistent even while the node serves and writes.</summary>
     public void Backup(string destination)
@@ -138,6 +122,10 @@ internal static class Migrations
             revoked_at INTEGER) STRICT;
 
         CREATE TABLE audit (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, target TEXT, detail TEXT) STRICT;
+        """,
+        // 2: the moderation queue lists submissions by status.
+        """
+        CREATE INDEX ix_submissions_status ON submissions (status, id);
         """,
     ];
 }

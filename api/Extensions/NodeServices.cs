@@ -32,6 +32,8 @@ public static class NodeServices
         services.AddSingleton<IValidateOptions<SubmissionRateLimitOptions>, SubmissionRateLimitOptionsValidator>();
 
         services.AddSingleton(sp => new NodeStore(sp.GetRequiredService<IOptions<NodeOptions>>().Value.DataDir));
+        // The node migrates on serve as every CLI command does: before the workers and the HTTP server start.
+        services.AddMigrateOnStart(sp => sp.GetRequiredService<NodeStore>().Database);
         services.AddSingleton<KeyStore>();
         services.AddSingleton<Publisher>();
         services.AddSingleton<HeadService>();

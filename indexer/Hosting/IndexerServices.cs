@@ -1,3 +1,4 @@
+using Atlas.Hosting;
 using Atlas.Indexer.Meilisearch;
 using Atlas.Indexer.Peers;
 using Atlas.Indexer.Push;
@@ -50,20 +51,9 @@ public static class IndexerServices
     /// <summary>The long-running part of <c>run</c>: migrate, then sync and flush loops.</summary>
     public static IServiceCollection AddIndexerWorkers(this IServiceCollection services)
     {
-        services.AddHostedService<MigrateOnStart>();
+        services.AddMigrateOnStart(sp => sp.GetRequiredService<Database>().Sqlite);
         services.AddHostedService<SyncWorker>();
         services.AddHostedService<FlushWorker>();
         return services;
-    }
-
-    private sealed class MigrateOnStart(Database db) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            db.Migrate();
-            return Task.CompletedTask;
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }
