@@ -36,6 +36,11 @@ public sealed class NodeOptions
     [IpNetwork("Node:TrustedProxies entry '{0}' is not an IP address or CIDR network (e.g. 172.30.0.0/24).")]
     public string[] TrustedProxies { get; set; } = [];
 
+    /// <summary>For tests only: shifts the node's clock (<see cref="NodeClock"/>) by this much, so that clock-skew
+    /// tests can run a real node whose clock is off. Zero (the default) in every real deployment.</summary>
+    [Range(typeof(TimeSpan), "-30.00:00:00", "30.00:00:00")]
+    public TimeSpan TestClockOffset { get; set; } = TimeSpan.Zero;
+
     /// <summary>Folder of the node's own pages (web/dist-node after <c>npm run build</c> in web/). Empty (the default):
     /// <c>pages/</c> next to the executable (the container image), else <c>web/dist-node</c> of the repository
     /// checkout the node runs from; without a build the page routes answer 503.</summary>

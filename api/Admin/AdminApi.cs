@@ -79,7 +79,7 @@ public static class AdminApi
                 throw new PublishConflictException($"Submission {id} was already {row.Status}.");
             }
             // Re-check against today's rules and data: the listing may have been withdrawn meanwhile.
-            var prepared = OrgPreparation.Prepare(row.View().Organisation, DateOnly.FromDateTime(DateTime.UtcNow));
+            var prepared = OrgPreparation.Prepare(row.View().Organisation, store.Today());
             if (!prepared.IsValid)
             {
                 throw new PublishConflictException($"Submission {id} no longer validates: {string.Join("; ", prepared.Errors.Select(e => $"{e.Key}: {e.Value[0]}"))}");
@@ -89,8 +89,8 @@ public static class AdminApi
                 ? DirectoryCommands.Edit(conn, tx, publisher, lid, prepared, actor)
                 : DirectoryCommands.Create(conn, tx, publisher, prepared, actor);
             conn.Execute("UPDATE submissions SET status = 'approved', decided_by = @actor, decided_at = @now, published_id = @pid WHERE id = @id",
-                new { actor, now = NodeStore.Now(), pid = v.Id, id }, tx);
-            Audit.Write(conn, tx, actor, "submission.approve", id.ToString(), v.Id);
+                new { actor, now = store.Now(), pid = v.Id, id }, tx);
+            Audit.Write(conn, tx, store.Now(), actor, "submission.approve", id.ToString(), v.Id);
             return v;
         });
         if (result.Result is Ok<PublishResult>)
@@ -115,14 +115,14 @@ public static class AdminApi
         using var conn = store.Open();
         using var tx = conn.BeginTransaction();
         var changed = conn.Execute("UPDATE submissions SET status = 'rejected', decided_by = @actor, decided_at = @now, reason = @reason WHERE id = @id AND status = 'pending'",
-            new { actor = Actor(http), now = NodeStore.Now(), reason, id }, tx);
+            new { actor = Actor(http), now = store.Now(), reason, id }, tx);
         if (changed != 1)
         {
             return conn.ExecuteScalar<long>("SELECT count(*) FROM submissions WHERE id = @id", new { id }, tx) == 0
                 ? NotFound($"No submission {id}.")
                 : TypedResults.Problem(statusCode: 409, title: "Already decided", detail: $"Submission {id} is no longer pending.");
         }
-        Audit.Write(conn, tx, Actor(http), "submission.reject", id.ToString());
+        Audit.Write(conn, tx, store.Now(), Actor(http), "submission.reject", id.ToString());
         var row = conn.QuerySingle<SubmissionRow>("SELECT * FROM submissions WHERE id = @id", new { id }, tx);
         tx.Commit();
         NodeTelemetry.SubmissionsRejected.Add(1);
@@ -144,7 +144,7 @@ public static class AdminApi
 
     public static async Task<Results<Ok<PublishResult>, ProblemHttpResult>> Create(HttpContext http, NodeStore store, Publisher publisher, HeadService head, CancellationToken ct)
     {
-        var (prepared, problem) = await ReadOrg(http, ct);
+        var (prepared, problem) = await ReadOrg(http, store, ct);
         if (problem is not null)
         {
             return problem;
@@ -160,7 +160,7 @@ public static class AdminApi
 
     public static async Task<Results<Ok<PublishResult>, ProblemHttpResult>> Edit(string id, HttpContext http, NodeStore store, Publisher publisher, HeadService head, CancellationToken ct)
     {
-        var (prepared, problem) = await ReadOrg(http, ct);
+        var (prepared, problem) = await ReadOrg(http, store, ct);
         if (problem is not null)
         {
             return problem;
@@ -188,7 +188,7 @@ public static class AdminApi
             var node = NodeIdentity.Load(conn, tx);
             var kid = keys.Rotate(conn, tx, node.NodeId);
             var version = KeyStore.LatestKeyset(conn, tx).Version;
-            Audit.Write(conn, tx, Actor(http), "keys.rotate", kid, $"keyset {version}");
+            Audit.Write(conn, tx, store.Now(), Actor(http), "keys.rotate", kid, $"keyset {version}");
             tx.Commit();
             rotation = new KeyRotation(kid, version);
         }
@@ -215,8 +215,8 @@ public static class AdminApi
         }
         using var conn = store.Open();
         using var tx = conn.BeginTransaction();
-        var (id, token) = Tokens.Create(conn, tx, input.Role, input.Name);
-        Audit.Write(conn, tx, Actor(http), "token.create", id.ToString(), $"{input.Role} '{input.Name}'");
+        var (id, token) = Tokens.Create(conn, tx, input.Role, input.Name, store.Now());
+        Audit.Write(conn, tx, store.Now(), Actor(http), "token.create", id.ToString(), $"{input.Role} '{input.Name}'");
         tx.Commit();
         return TypedResults.Created($"/api/admin/tokens/{id}", new TokenCreated(id, input.Name, input.Role, token));
     }
@@ -225,11 +225,11 @@ public static class AdminApi
     {
         using var conn = store.Open();
         using var tx = conn.BeginTransaction();
-        if (conn.Execute("UPDATE tokens SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL", new { now = NodeStore.Now(), id }, tx) != 1)
+        if (conn.Execute("UPDATE tokens SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL", new { now = store.Now(), id }, tx) != 1)
         {
             return NotFound($"No active token {id}.");
         }
-        Audit.Write(conn, tx, Actor(http), "token.revoke", id.ToString());
+        Audit.Write(conn, tx, store.Now(), Actor(http), "token.revoke", id.ToString());
         tx.Commit();
         return TypedResults.NoContent();
     }
@@ -265,10 +265,10 @@ public static class AdminApi
         return TypedResults.Ok(new PublishResult(v.Id, v.Seq, v.FeedSeq, v.Hash, v.Kid, v.Status));
     }
 
-    private static async Task<(PreparedOrg? Org, ProblemHttpResult? Problem)> ReadOrg(HttpContext http, CancellationToken ct)
+    private static async Task<(PreparedOrg? Org, ProblemHttpResult? Problem)> ReadOrg(HttpContext http, NodeStore store, CancellationToken ct)
     {
         var (input, error) = await StrictBody.ReadAsync(http.Request, ApiJsonContext.Default.OrgInput, ct);
-        return error is not null ? (null, error) : (OrgPreparation.Prepare(input!, DateOnly.FromDateTime(DateTime.UtcNow)), null);
+        return error is not null ? (null, error) : (OrgPreparation.Prepare(input!, store.Today()), null);
     }
 
     private static ProblemHttpResult Invalid(PreparedOrg org) =>

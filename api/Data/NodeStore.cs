@@ -15,14 +15,19 @@ public sealed class NodeStore
     private readonly SqliteDatabase _db;
     private readonly SqliteDatabase _create;
 
-    public NodeStore(string dataDir)
+    /// <param name="time">The node's clock (<see cref="NodeClock"/>); the system clock when not given (the CLI).</param>
+    public NodeStore(string dataDir, TimeProvider? time = null)
     {
         DataDir = Path.GetFullPath(dataDir);
+        Time = time ?? TimeProvider.System;
         _db = new SqliteDatabase(DbPath, Migrations.All, createIfMissing: false);
         _create = new SqliteDatabase(DbPath, Migrations.All, createIfMissing: true);
     }
 
     public string DataDir { get; }
+
+    /// <summary>The one clock of the node: every timestamp it signs or stores is read from it.</summary>
+    public TimeProvider Time { get; }
     public string DbPath => Path.Combine(DataDir, FileName);
     public string KeysDir => Path.Combine(DataDir, "keys");
     public bool Exists => File.Exists(DbPath);
@@ -56,7 +61,9 @@ public sealed class NodeStore
         target.Execute("PRAGMA journal_mode = DELETE;"); // a single self-contained file
     }
 
-    public static long Now() => DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+    public long Now() => Time.GetUtcNow().ToUnixTimeSeconds();
+
+    public DateOnly Today() => DateOnly.FromDateTime(Time.GetUtcNow().UtcDateTime);
 }
 
 internal static class Migrations

@@ -14,6 +14,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Atlas.Api.Extensions;
@@ -31,7 +32,8 @@ public static class NodeServices
         services.AddOptions<SubmissionRateLimitOptions>().BindConfiguration(SubmissionRateLimitOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SubmissionRateLimitOptions>, SubmissionRateLimitOptionsValidator>();
 
-        services.AddSingleton(sp => new NodeStore(sp.GetRequiredService<IOptions<NodeOptions>>().Value.DataDir));
+        services.TryAddSingleton(sp => NodeClock.For(sp.GetRequiredService<IOptions<NodeOptions>>().Value));
+        services.AddSingleton(sp => new NodeStore(sp.GetRequiredService<IOptions<NodeOptions>>().Value.DataDir, sp.GetRequiredService<TimeProvider>()));
         // The node migrates on serve as every CLI command does: before the workers and the HTTP server start.
         services.AddMigrateOnStart(sp => sp.GetRequiredService<NodeStore>().Database);
         services.AddSingleton<KeyStore>();

@@ -40,7 +40,7 @@ public static partial class SubmissionsApi
             return error;
         }
         using var conn = store.Open();
-        var errors = Validate(input!, conn, out var prepared);
+        var errors = Validate(input!, conn, store.Today(), out var prepared);
         if (errors.Count > 0)
         {
             return Problems.Validation(errors, "The submission has errors", "Nothing was stored. Correct the fields listed and send it again.");
@@ -49,15 +49,15 @@ public static partial class SubmissionsApi
         var id = conn.ExecuteScalar<long>("""
             INSERT INTO submissions (listing_id, org_json, submitter_email, note, created_at)
             VALUES (@ListingId, @json, @SubmitterEmail, @Note, @now) RETURNING id
-            """, new { input!.ListingId, json = JsonSerializer.Serialize(prepared!.Private, ApiJsonContext.Default.OrgInput), input.SubmitterEmail, input.Note, now = NodeStore.Now() }, tx);
+            """, new { input!.ListingId, json = JsonSerializer.Serialize(prepared!.Private, ApiJsonContext.Default.OrgInput), input.SubmitterEmail, input.Note, now = store.Now() }, tx);
         tx.Commit();
         NodeTelemetry.SubmissionsReceived.Add(1);
         return TypedResults.Accepted((string?)null, new SubmissionAccepted(id, "pending"));
     }
 
-    public static Dictionary<string, string[]> Validate(SubmissionInput input, Microsoft.Data.Sqlite.SqliteConnection conn, out PreparedOrg? prepared)
+    public static Dictionary<string, string[]> Validate(SubmissionInput input, Microsoft.Data.Sqlite.SqliteConnection conn, DateOnly today, out PreparedOrg? prepared)
     {
-        prepared = OrgPreparation.Prepare(input.Organisation, DateOnly.FromDateTime(DateTime.UtcNow));
+        prepared = OrgPreparation.Prepare(input.Organisation, today);
         // Organisation fields are reported under organisation.<field>, as they appear in the request.
         var errors = prepared.Errors.ToDictionary(e => "organisation." + e.Key, e => e.Value);
         if (input.Organisation.Id is not null)
