@@ -8,6 +8,7 @@ public sealed class NodeClock(TimeSpan offset) : TimeProvider
 
     public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + Offset;
 
-    public static TimeProvider For(NodeOptions options) =>
-        options.TestClockOffset == TimeSpan.Zero ? System : new NodeClock(options.TestClockOffset);
+    /// <param name="offset">The configured <c>Node:TestClockOffset</c> (a bad value is reported by the options validator).</param>
+    public static TimeProvider For(string? offset) =>
+        TimeSpan.TryParse(offset, global::System.Globalization.CultureInfo.InvariantCulture, out var o) && o != TimeSpan.Zero ? new NodeClock(o) : System;
 }

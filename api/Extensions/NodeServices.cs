@@ -32,7 +32,9 @@ public static class NodeServices
         services.AddOptions<SubmissionRateLimitOptions>().BindConfiguration(SubmissionRateLimitOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SubmissionRateLimitOptions>, SubmissionRateLimitOptionsValidator>();
 
-        services.TryAddSingleton(sp => NodeClock.For(sp.GetRequiredService<IOptions<NodeOptions>>().Value));
+        // Read from configuration, not from the validated options: framework services take the TimeProvider while
+        // the app is built, before a bad setting can be reported as one line.
+        services.TryAddSingleton(NodeClock.For(builder.Configuration[$"{NodeOptions.Section}:{nameof(NodeOptions.TestClockOffset)}"]));
         services.AddSingleton(sp => new NodeStore(sp.GetRequiredService<IOptions<NodeOptions>>().Value.DataDir, sp.GetRequiredService<TimeProvider>()));
         // The node migrates on serve as every CLI command does: before the workers and the HTTP server start.
         services.AddMigrateOnStart(sp => sp.GetRequiredService<NodeStore>().Database);

@@ -62,6 +62,7 @@ public sealed class DurabilityTests
 
         Assert.Equal(2, PreviousRelease.Scalar(db, "PRAGMA user_version"));
         Assert.Equal(1, PreviousRelease.Scalar(db, "SELECT count(*) FROM sqlite_master WHERE name = 'ix_submissions_status'"));
-        Assert.Contains(id, await node.GetStringAsync($"/atlas/v1/listings/{id}"));
+        var listing = Atlas.Protocol.Verification.SignedObjects.VerifyListing(await node.GetStringAsync($"/atlas/v1/listings/{id}"), await node.TrustedKeysetAsync(), id);
+        Assert.False(listing.IsTombstone);
     }
 }

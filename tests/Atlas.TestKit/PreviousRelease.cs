@@ -12,7 +12,8 @@ public static class PreviousRelease
     public static void Create(string name, string dbPath)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(dbPath)!);
-        using var conn = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = dbPath, Pooling = false }.ToString());
+        // A dump lists tables alphabetically (listing_versions before listings): load it with foreign keys off.
+        using var conn = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = dbPath, Pooling = false, ForeignKeys = false }.ToString());
         conn.Open();
         using var cmd = conn.CreateCommand();
         cmd.CommandText = File.ReadAllText(SqlPath(name));
