@@ -1,5 +1,6 @@
 using Atlas.Api.Admin;
 using Atlas.Api.Cli;
+using Atlas.Api.EditorConsole;
 using Atlas.Api.Extensions;
 using Atlas.Api.Federation;
 using Atlas.Api.Organisations;
@@ -26,6 +27,7 @@ app.MapFederation();
 app.MapOrganisations();
 app.MapSubmissions();
 app.MapAdmin();
+app.MapConsole();
 app.MapPages();
 
 if (CliApp.ListRoutes(args))

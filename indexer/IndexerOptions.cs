@@ -51,6 +51,13 @@ public sealed class IndexerOptions
     public int MaxConcurrentPeers { get; set; } = 4;
     [Range(1, int.MaxValue)]
     public int PushPermitsPerMinute { get; set; } = 120;
+    /// <summary>Base URLs of the other indexers of this region (scaling out): every verified push is forwarded to
+    /// them. Blank entries are ignored (compose passes an empty value when there is no second pair).</summary>
+    [HttpUrl("Indexer:Siblings '{0}' is not an absolute http(s) URL.", AllowBlank = true)]
+    public List<string> Siblings { get; set; } = [];
+
+    public IReadOnlyList<Uri> SiblingUrls() =>
+        [.. Siblings.Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => new Uri(s.Trim().TrimEnd('/') + "/"))];
 
     public string? ResolveMeilisearchKey() =>
         !string.IsNullOrEmpty(MeilisearchKey) ? MeilisearchKey

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Json;
+using Atlas.Api.EditorConsole;
 using Atlas.Api.Data;
 using Atlas.Api.Extensions;
 using Atlas.Api.Federation;
@@ -36,11 +37,13 @@ public static class AdminApi
         editor.MapGet("/submissions/{id:long}", GetSubmission);
         editor.MapPost("/submissions/{id:long}/approve", Approve);
         editor.MapPost("/submissions/{id:long}/reject", Reject);
+        editor.MapPut("/submissions/{id:long}", ReviewActions.EditSubmission);
         editor.MapGet("/organisations", ListOrganisations);
         editor.MapGet("/organisations/{id}", GetOrganisation);
         editor.MapPost("/organisations", Create);
         editor.MapPut("/organisations/{id}", Edit);
         editor.MapPost("/organisations/{id}/withdraw", (string id, HttpContext http, NodeStore store, Publisher publisher, HeadService head) => Withdraw(id, false, http, store, publisher, head));
+        editor.MapPost("/organisations/{id}/confirm", ReviewActions.Confirm);
         editor.MapPost("/organisations/{id}/takedown", (string id, HttpContext http, NodeStore store, Publisher publisher, HeadService head) => Withdraw(id, true, http, store, publisher, head));
 
         var admin = app.MapGroup("/api/admin").WithTags("Admin").RequireAuthorization(AdminPolicy);
@@ -49,6 +52,8 @@ public static class AdminApi
         admin.MapPost("/tokens", CreateToken);
         admin.MapDelete("/tokens/{id:long}", RevokeToken);
         admin.MapGet("/audit", ReadAudit);
+        admin.MapGet("/keys", KeyStatus.Get);
+        admin.MapEditors();
         return app;
     }
 
@@ -243,7 +248,7 @@ public static class AdminApi
     }
 
     /// <summary>Runs a publishing change in one transaction, then re-signs the head (which pushes it).</summary>
-    private static Results<Ok<PublishResult>, ProblemHttpResult> Publish(NodeStore store, HeadService head, Func<SqliteConnection, SqliteTransaction, PublishedVersion> change)
+    internal static Results<Ok<PublishResult>, ProblemHttpResult> Publish(NodeStore store, HeadService head, Func<SqliteConnection, SqliteTransaction, PublishedVersion> change)
     {
         PublishedVersion v;
         try
@@ -271,12 +276,12 @@ public static class AdminApi
         return error is not null ? (null, error) : (OrgPreparation.Prepare(input!, store.Today()), null);
     }
 
-    private static ProblemHttpResult Invalid(PreparedOrg org) =>
+    internal static ProblemHttpResult Invalid(PreparedOrg org) =>
         Problems.Validation(new Dictionary<string, string[]>(org.Errors), "The organisation has errors", "Nothing was published. Correct the fields listed.");
 
-    private static ProblemHttpResult NotFound(string detail) => TypedResults.Problem(statusCode: 404, title: "Not found", detail: detail);
+    internal static ProblemHttpResult NotFound(string detail) => TypedResults.Problem(statusCode: 404, title: "Not found", detail: detail);
 
-    private sealed record SubmissionRow(long Id, string? Listing_Id, string Org_Json, string? Submitter_Email, string? Note, string Status,
+    internal sealed record SubmissionRow(long Id, string? Listing_Id, string Org_Json, string? Submitter_Email, string? Note, string Status,
         long Created_At, string? Decided_By, long? Decided_At, string? Reason, string? Published_Id)
     {
         public SubmissionView View() => new(Id, Listing_Id, JsonSerializer.Deserialize(Org_Json, ApiJsonContext.Default.OrgInput)!, Submitter_Email, Note, Status,

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Atlas.Api.Admin;
 using Atlas.Api.Data;
+using Atlas.Api.EditorConsole;
 using Atlas.Api.Federation;
 using Atlas.Api.Organisations;
 using Atlas.Api.Signing;
@@ -69,6 +70,15 @@ public static class CliApp
             var create = new Command("create", "Create an API token; prints it once on stdout.") { role, name, data };
             create.SetAction(p => Token(p.GetValue(data), p.GetRequiredValue(role), p.GetRequiredValue(name)));
             root.Add(new Command("token", "API tokens.") { create });
+        }
+        {
+            var data = DataOption();
+            var name = new Option<string>("--name") { Description = "Who the link is for (their name in the console and the audit log).", Required = true };
+            var role = new Option<string>("--role") { Description = "admin (default) or editor." };
+            var hours = new Option<int?>("--hours") { Description = "How long the link stays usable (1–720; default Console:EnrolmentHours, 72).", HelpName = "H" };
+            var enrol = new Command("enrol", "Make a one-time console enrolment link (a passkey for the editors' console); prints it once on stdout.") { name, role, hours, data };
+            enrol.SetAction(p => Enrol(p.GetValue(data), p.GetRequiredValue(name), p.GetValue(role) ?? Tokens.Admin, p.GetValue(hours)));
+            root.Add(enrol);
         }
         {
             var data = DataOption();
@@ -238,6 +248,38 @@ public static class CliApp
         tx.Commit();
         // The token alone on stdout, so scripts can capture it; it is shown this once and stored hashed.
         Console.Out.WriteLine(token);
+    }
+
+    /// <summary>Prints a one-time link that enrols a passkey for the console (the first admin's way in). The
+    /// console origin comes from Console__Origin like the server's, else from the node's base URL.</summary>
+    private static void Enrol(string? data, string name, string role, int? hours)
+    {
+        if (role is not (Tokens.Admin or Tokens.Editor))
+        {
+            throw new UsageException($"--role is admin or editor, not '{role}'.");
+        }
+        if (!Tokens.IsValidName(name))
+        {
+            throw new UsageException("--name is 1–100 characters of plain text.");
+        }
+        if (hours is not null and not (>= 1 and <= 720))
+        {
+            throw new UsageException("--hours is a whole number from 1 to 720.");
+        }
+        var options = new ConsoleOptions { Origin = Environment.GetEnvironmentVariable("Console__Origin") ?? "", RpId = Environment.GetEnvironmentVariable("Console__RpId") ?? "" };
+        if (ConsoleOptions.Problems(options).FirstOrDefault() is { } problem)
+        {
+            throw new CliException(problem);
+        }
+        var store = OpenStore(data);
+        using var conn = store.Open();
+        using var tx = conn.BeginTransaction();
+        var node = NodeIdentity.Load(conn, tx);
+        var site = ConsoleSite.Resolve(options, node.NodeId, node.Name, node.BaseUrl);
+        var link = ConsoleUsers.Invite(conn, tx, site, name, role, "cli", NodeStore.Now(), TimeSpan.FromHours(hours ?? options.EnrolmentHours));
+        tx.Commit();
+        // The link alone on stdout, so scripts can capture it; it is shown this once and stored hashed.
+        Console.Out.WriteLine(link.Link);
     }
 
     private static void Import(string? data, string file)

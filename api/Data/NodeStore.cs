@@ -130,7 +130,47 @@ internal static class Migrations
 
         CREATE TABLE audit (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, target TEXT, detail TEXT) STRICT;
         """,
-        // 2: the moderation queue lists submissions by status.
+        """
+        -- The console: people who sign in with passkeys (editors and admins), their passkeys, one-time enrolment
+        -- links and server-side sessions. Secrets (enrolment tokens, session ids) are stored as SHA-256 only.
+        CREATE TABLE console_users (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            role TEXT NOT NULL CHECK (role IN ('admin', 'editor')),
+            handle BLOB NOT NULL UNIQUE,
+            created_by TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            revoked_at INTEGER) STRICT;
+
+        CREATE TABLE passkeys (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES console_users(id),
+            credential_id BLOB NOT NULL UNIQUE,
+            public_key BLOB NOT NULL,
+            sign_count INTEGER NOT NULL,
+            label TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            last_used_at INTEGER) STRICT;
+
+        CREATE TABLE enrolments (
+            id INTEGER PRIMARY KEY,
+            hash TEXT NOT NULL UNIQUE,
+            user_id INTEGER NOT NULL REFERENCES console_users(id),
+            created_by TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            used_at INTEGER) STRICT;
+
+        CREATE TABLE console_sessions (
+            hash TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES console_users(id),
+            passkey_id INTEGER REFERENCES passkeys(id),
+            csrf TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            last_seen_at INTEGER NOT NULL) STRICT;
+        CREATE INDEX ix_console_sessions_user ON console_sessions (user_id);
+        """,
+        // 3: the moderation queue lists submissions by status.
         """
         CREATE INDEX ix_submissions_status ON submissions (status, id);
         """,

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Atlas.Api.Admin;
 using Atlas.Api.Cli;
+using Atlas.Api.EditorConsole;
 using Atlas.Api.Organisations;
 using Atlas.Api.Submissions;
 using Atlas.Protocol;
@@ -42,6 +43,14 @@ namespace Atlas.Api.Extensions;
 [JsonSerializable(typeof(ImportFile))]
 [JsonSerializable(typeof(FocusVocabularyDocument))]
 [JsonSerializable(typeof(Organisation))]
+[JsonSerializable(typeof(EnrolOptionsInput))]
+[JsonSerializable(typeof(CeremonyInput))]
+[JsonSerializable(typeof(CeremonyOptions))]
+[JsonSerializable(typeof(ConsoleMe))]
+[JsonSerializable(typeof(InviteInput))]
+[JsonSerializable(typeof(EnrolmentLink))]
+[JsonSerializable(typeof(List<EditorView>))]
+[JsonSerializable(typeof(KeyStatusView))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;
 
 public static class Problems

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Threading.RateLimiting;
 using Atlas.Api.Admin;
 using Atlas.Api.Data;
+using Atlas.Api.EditorConsole;
 using Atlas.Api.Federation;
 using Atlas.Api.Health;
 using Atlas.Api.Organisations;
@@ -61,6 +62,8 @@ public static class NodeServices
         services.AddHostedService<HeadWorker>();
         services.AddHealthChecks().AddCheck<NodeReadiness>("node", tags: [ServiceDefaults.ReadyTag]);
         services.AddHostedService<NotifyWorker>();
+        services.AddOptions<SubmitterPrivacyOptions>().BindConfiguration(SubmitterPrivacyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHostedService<SubmitterPrivacyWorker>();
         services.AddNotifyClient();
 
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
@@ -92,6 +95,8 @@ public static class NodeServices
         services.AddAuthorizationBuilder()
             .AddPolicy(AdminApi.EditorPolicy, p => p.RequireRole(Tokens.Editor, Tokens.Admin))
             .AddPolicy(AdminApi.AdminPolicy, p => p.RequireRole(Tokens.Admin));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddConsole();
 
         services.AddRateLimiter(o =>
         {
@@ -137,7 +142,7 @@ public static class NodeServices
             h.ContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
             h.XFrameOptions = "DENY";
             h["Cross-Origin-Resource-Policy"] = "cross-origin";
-            if (http.Request.Path.StartsWithSegments("/api/admin"))
+            if (http.Request.Path.StartsWithSegments("/api/admin") || http.Request.Path.StartsWithSegments("/api/console"))
             {
                 h.CacheControl = "no-store";
             }

@@ -1,5 +1,6 @@
 using Atlas.Api.Data;
 using Atlas.Api.Extensions;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Atlas.Protocol;
@@ -17,6 +18,7 @@ public static class FederationApi
 {
     public const string Jose = "application/jose";
     public const string JoseJson = "application/jose+json";
+    public const string Json = "application/json; charset=utf-8";
 
     public static IEndpointRouteBuilder MapFederation(this IEndpointRouteBuilder app)
     {
@@ -31,7 +33,7 @@ public static class FederationApi
         return app;
     }
 
-    public static ContentHttpResult Descriptor(NodeStore store, IOptions<NodeOptions> options)
+    public static FileContentHttpResult Descriptor(HttpResponse response, NodeStore store, IOptions<NodeOptions> options)
     {
         using var conn = store.Open();
         var node = NodeIdentity.Load(conn);
@@ -48,27 +50,34 @@ public static class FederationApi
             OpenApi: $"{b}/openapi/v1.json",
             ProposeUrl: $"{b}{Pages.NodePages.ProposePath}",
             ConsoleUrl: $"{b}{Pages.NodePages.ConsolePath}");
-        return Protocol(new NodeDescriptor(ProtocolLimits.ProtocolVersion, node.NodeId, node.Name, b, node.Region, options.Value.Licence, links), ProtocolJsonContext.Default.NodeDescriptor);
+        return Protocol(new NodeDescriptor(ProtocolLimits.ProtocolVersion, node.NodeId, node.Name, b, node.Region, options.Value.Licence, links), ProtocolJsonContext.Default.NodeDescriptor)
+            .Send(response, Json, Representation.Revalidate);
     }
 
-    public static ContentHttpResult Keyset(NodeStore store)
+    public static FileContentHttpResult Keyset(HttpResponse response, NodeStore store)
     {
         using var conn = store.Open();
-        return TypedResults.Content(Signing.KeyStore.LatestKeyset(conn).Jws, JoseJson);
+        return Representation.Of(Encoding.UTF8.GetBytes(Signing.KeyStore.LatestKeyset(conn).Jws)).Send(response, JoseJson, Representation.Revalidate);
     }
 
-    public static Results<ContentHttpResult, ProblemHttpResult> KeysetVersion(long version, NodeStore store)
+    /// <summary>Every keyset version is kept as signed and never re-signed: immutable.</summary>
+    public static Results<FileContentHttpResult, ProblemHttpResult> KeysetVersion(long version, HttpResponse response, NodeStore store)
     {
         using var conn = store.Open();
-        var jws = conn.QuerySingleOrDefault<string>("SELECT jws FROM keysets WHERE version = @version", new { version });
+        var jws = conn.QuerySingleOrDefault<byte[]>("SELECT CAST(jws AS BLOB) FROM keysets WHERE version = @version", new { version });
         return jws is null
             ? NotFound($"This node has no keyset version {version}.")
-            : TypedResults.Content(jws, JoseJson);
+            : Representation.Of(jws).Send(response, JoseJson, Representation.Immutable);
     }
 
-    public static ContentHttpResult Head(HeadService head) => TypedResults.Content(head.Current().Jws, Jose);
+    public static FileContentHttpResult Head(HttpResponse response, HeadService head) =>
+        Representation.Of(Encoding.UTF8.GetBytes(head.Current().Jws)).Send(response, Jose, Representation.Revalidate);
 
-    public static Results<ContentHttpResult, ProblemHttpResult> Changes(NodeStore store, ChangePageCache cache, long? after, int? limit, long? until)
+    /// <summary>A page with an explicit <c>until</c> (necessarily ≤ the current feed_seq) is immutable: versions are
+    /// append-only, so the latest versions as of a published position never change. It is built once, cached as bytes
+    /// and sent with <c>immutable</c>, so a reverse proxy in front of the node may serve it too. An open-ended page
+    /// follows the feed and must be revalidated.</summary>
+    public static Results<FileContentHttpResult, ProblemHttpResult> Changes(HttpResponse response, NodeStore store, ChangePageCache cache, long? after, int? limit, long? until)
     {
         var from = after ?? 0;
         var take = limit ?? 500;
@@ -87,7 +96,7 @@ public static class FederationApi
             return TypedResults.Problem(statusCode: 400, title: "Bad change-feed query",
                 detail: $"until must lie in 0..{max} (the current feed_seq).");
         }
-        string Build()
+        Representation Build()
         {
             // The latest version of each listing as of `until`, exactly: no later version with feed_seq ≤ until.
             var rows = conn.Query<(long FeedSeq, string Id, long Seq, string Jws)>("""
@@ -99,34 +108,36 @@ public static class FederationApi
                 """, new { from, to, limit = take + 1 }, tx).ToList();
             var more = rows.Count > take;
             var page = rows.Take(take).Select(r => new ChangeEntry(r.FeedSeq, r.Id, r.Seq, r.Jws)).ToList();
-            return JsonSerializer.Serialize(new ChangePage(node.NodeId, to, page, more ? page[^1].FeedSeq : null), ProtocolJsonContext.Default.ChangePage);
+            return Protocol(new ChangePage(node.NodeId, to, page, more ? page[^1].FeedSeq : null), ProtocolJsonContext.Default.ChangePage);
         }
-        var json = until is null ? Build() : cache.GetOrAdd((from, to, take), Build);
-        return TypedResults.Content(json, "application/json", System.Text.Encoding.UTF8);
+        return until is null
+            ? Build().Send(response, Json, Representation.Revalidate)
+            : cache.GetOrAdd((from, to, take), Build).Send(response, Json, Representation.Immutable);
     }
 
-    public static Results<ContentHttpResult, ProblemHttpResult> Listing(string id, NodeStore store)
+    public static Results<FileContentHttpResult, ProblemHttpResult> Listing(string id, HttpResponse response, NodeStore store)
     {
         using var conn = store.Open();
         var jws = Identifiers.IsListingId(id)
-            ? conn.QuerySingleOrDefault<string>("SELECT v.jws FROM listings l JOIN listing_versions v ON v.id = l.id AND v.seq = l.seq WHERE l.id = @id", new { id })
+            ? conn.QuerySingleOrDefault<byte[]>("SELECT CAST(v.jws AS BLOB) FROM listings l JOIN listing_versions v ON v.id = l.id AND v.seq = l.seq WHERE l.id = @id", new { id })
             : null;
-        return jws is null ? NotFound($"This node has no listing {id}.") : TypedResults.Content(jws, Jose);
+        return jws is null ? NotFound($"This node has no listing {id}.") : Representation.Of(jws).Send(response, Jose, Representation.Revalidate);
     }
 
-    public static Results<ContentHttpResult, ProblemHttpResult> ListingVersion(string id, long seq, NodeStore store)
+    /// <summary>A version (id, seq) is stored once and kept forever, its bytes identified by their hash: immutable.</summary>
+    public static Results<FileContentHttpResult, ProblemHttpResult> ListingVersion(string id, long seq, HttpResponse response, NodeStore store)
     {
         using var conn = store.Open();
         var jws = Identifiers.IsListingId(id)
-            ? conn.QuerySingleOrDefault<string>("SELECT jws FROM listing_versions WHERE id = @id AND seq = @seq", new { id, seq })
+            ? conn.QuerySingleOrDefault<byte[]>("SELECT CAST(jws AS BLOB) FROM listing_versions WHERE id = @id AND seq = @seq", new { id, seq })
             : null;
-        return jws is null ? NotFound($"This node has no version {seq} of listing {id}.") : TypedResults.Content(jws, Jose);
+        return jws is null ? NotFound($"This node has no version {seq} of listing {id}.") : Representation.Of(jws).Send(response, Jose, Representation.Immutable);
     }
 
     /// <summary>Protocol objects are written by the protocol's own serializer, exactly as verifiers read them
-    /// (e.g. <c>"next": null</c> is present, not omitted).</summary>
-    private static ContentHttpResult Protocol<T>(T value, JsonTypeInfo<T> typeInfo) =>
-        TypedResults.Content(JsonSerializer.Serialize(value, typeInfo), "application/json", System.Text.Encoding.UTF8);
+    /// (e.g. <c>"next": null</c> is present, not omitted), straight to UTF-8.</summary>
+    private static Representation Protocol<T>(T value, JsonTypeInfo<T> typeInfo) =>
+        Representation.Of(JsonSerializer.SerializeToUtf8Bytes(value, typeInfo));
 
     private static ProblemHttpResult NotFound(string detail) => TypedResults.Problem(statusCode: 404, title: "Not found", detail: detail);
 }

@@ -20,7 +20,7 @@ RUN addgroup -S -g 10001 atlasweb && adduser -S -D -H -u 10001 -G atlasweb atlas
 # The official binary carries cap_net_bind_service=+ep; with cap_drop: [ALL] exec of such a file
 # fails (EPERM), so drop the file capability: binding low ports comes from the sysctl above.
 RUN setcap -r /usr/bin/caddy
-COPY deploy/caddy/Caddyfile /etc/caddy/Caddyfile
+COPY deploy/caddy/ /etc/caddy/
 COPY --from=build /src/web/dist/ /srv/
 ENV XDG_DATA_HOME=/data XDG_CONFIG_HOME=/config
 USER atlasweb

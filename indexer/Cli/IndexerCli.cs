@@ -113,11 +113,8 @@ public static class IndexerCli
         return WithServices(config, configure, s =>
         {
             var store = s.GetRequiredService<StateStore>();
-            if (store.FindPeer(canonical) is not null)
-            {
-                throw new CommandFailedException($"peer {canonical} is already configured.");
-            }
-            var id = store.AddPeer(canonical, root, name);
+            var id = store.Write(st => st.Peers.Find(canonical) is null ? st.Peers.Add(canonical, root, name)
+                : throw new CommandFailedException($"peer {canonical} is already configured."));
             Console.Out.WriteLine($"added peer #{id} {canonical} (pinned root {root})");
             return ExitCodes.Ok;
         });
@@ -125,7 +122,7 @@ public static class IndexerCli
 
     private static int PeersList(IServiceProvider s)
     {
-        foreach (var p in s.GetRequiredService<StateStore>().ListPeers())
+        foreach (var p in s.GetRequiredService<StateStore>().Read(st => st.Peers.List()))
         {
             Console.Out.WriteLine($"#{p.Id}\t{p.Url}\t{p.NodeId ?? "-"}\t{p.Name ?? p.NodeName ?? "-"}\troot {p.RootKid}");
         }
@@ -135,8 +132,12 @@ public static class IndexerCli
     private static int PeersRemove(IServiceProvider s, string which)
     {
         var store = s.GetRequiredService<StateStore>();
-        var peer = store.FindPeer(which) ?? store.FindPeer(which.TrimEnd('/')) ?? throw new CommandFailedException($"no peer '{which}'.");
-        store.RemovePeer(peer);
+        var peer = store.Write(st =>
+        {
+            var found = st.Peers.Find(which) ?? st.Peers.Find(which.TrimEnd('/')) ?? throw new CommandFailedException($"no peer '{which}'.");
+            st.Peers.Remove(found);
+            return found;
+        });
         Console.Out.WriteLine($"removed peer #{peer.Id} {peer.Url}; its documents leave search at the next flush");
         return 0;
     }
@@ -154,24 +155,24 @@ public static class IndexerCli
 
     private static int Status(IServiceProvider s)
     {
-        var store = s.GetRequiredService<StateStore>();
-        var now = store.Now;
+        using var st = s.GetRequiredService<StateStore>().Read();
+        var now = st.Now;
         string Ago(long? t) => t is { } v ? $"{DateTimeOffset.FromUnixTimeSeconds(v):yyyy-MM-dd HH:mm:ss}Z ({now - v} s ago)" : "never";
-        foreach (var p in store.ListPeers())
+        foreach (var p in st.Peers.List())
         {
             var node = p.NodeId ?? "-";
             Console.Out.WriteLine($"#{p.Id} {node} {p.Url}");
             Console.Out.WriteLine($"  last success: {Ago(p.LastSuccess)}; lag: {(p.HeadIat is { } iat ? (now - iat).ToString(CultureInfo.InvariantCulture) + " s" : "-")}; cursor: {p.Cursor}; keyset: v{p.KeysetVersion?.ToString(CultureInfo.InvariantCulture) ?? "-"}");
-            Console.Out.WriteLine($"  quarantined: {(p.NodeId is null ? 0 : store.QuarantinedCount(p.NodeId))}; open alerts: {(p.NodeId is null ? 0 : store.OpenAlertCount(p.NodeId))}; hidden: {p.HiddenReason ?? "no"}; failures: {p.Failures}{(p.Failures > 0 ? $" (backing off: next attempt in {Math.Max(0, p.NextAttempt - now)} s)" : "")}");
+            Console.Out.WriteLine($"  quarantined: {(p.NodeId is null ? 0 : st.Alerts.QuarantinedCount(p.NodeId))}; open alerts: {(p.NodeId is null ? 0 : st.Alerts.OpenCount(p.NodeId))}; hidden: {p.HiddenReason ?? "no"}; failures: {p.Failures}{(p.Failures > 0 ? $" (backing off: next attempt in {Math.Max(0, p.NextAttempt - now)} s)" : "")}");
             Console.Out.WriteLine($"  last error: {p.LastError ?? "-"}");
         }
-        Console.Out.WriteLine($"outbox: {store.OutboxSize()} pending search change(s)");
+        Console.Out.WriteLine($"outbox: {st.Outbox.Size()} pending search change(s)");
         return 0;
     }
 
     private static int Alerts(IServiceProvider s)
     {
-        foreach (var a in s.GetRequiredService<StateStore>().Alerts())
+        foreach (var a in s.GetRequiredService<StateStore>().Read(st => st.Alerts.List()))
         {
             Console.Out.WriteLine($"#{a.Id}\t{a.Kind}\t{a.Node ?? "-"}\t{a.ListingId ?? "-"}\t{DateTimeOffset.FromUnixTimeSeconds(a.Since):yyyy-MM-dd HH:mm}Z\t{a.Message}");
         }
@@ -180,7 +181,7 @@ public static class IndexerCli
 
     private static int Quarantine(IServiceProvider s)
     {
-        foreach (var l in s.GetRequiredService<StateStore>().HeldBack())
+        foreach (var l in s.GetRequiredService<StateStore>().Read(st => st.Listings.HeldBack()))
         {
             var why = l.State == ListingState.Quarantined
                 ? l.Reason ?? "quarantined"
@@ -192,7 +193,7 @@ public static class IndexerCli
 
     private static int Release(IServiceProvider s, string node, string id)
     {
-        var released = s.GetRequiredService<StateStore>().Release(node, id)
+        var released = s.GetRequiredService<StateStore>().Write(st => st.Listings.Release(node, id))
             ?? throw new CommandFailedException($"listing {id} of '{node}' is not held back (see 'quarantine').");
         Console.Out.WriteLine($"released {released} of {node}/{id}; it reaches search at the next flush");
         return 0;

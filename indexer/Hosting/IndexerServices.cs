@@ -28,12 +28,17 @@ public static class IndexerServices
         services.AddSingleton<SyncSignal>();
         services.AddSingleton<FlushSignal>();
         services.AddSingleton<DocumentBuilder>();
+        services.AddSingleton<PassFetcher>();
+        services.AddSingleton<PassCommitter>();
         services.AddSingleton<PeerSynchronizer>();
         services.AddSingleton<Maintenance>();
         services.AddSingleton<SyncRunner>();
         services.AddSingleton<SearchFlusher>();
         services.AddSingleton<Reindexer>();
         services.AddSingleton<PushHandler>();
+        services.AddSingleton<SiblingForwarder>();
+        services.AddHttpClient(SiblingForwarder.ClientName, c => c.Timeout = TimeSpan.FromSeconds(5))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         services.AddHttpClient<PeerHttp>(PeerHttp.ClientName).ConfigurePrimaryHttpMessageHandler(PeerHttp.CreateHandler);
         services.AddHttpClient(MeilisearchHttpClientName, (sp, http) =>
         {
@@ -54,6 +59,7 @@ public static class IndexerServices
         services.AddMigrateOnStart(sp => sp.GetRequiredService<Database>().Sqlite);
         services.AddHostedService<SyncWorker>();
         services.AddHostedService<FlushWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<SiblingForwarder>());
         return services;
     }
 }

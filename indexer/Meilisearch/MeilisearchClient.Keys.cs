@@ -23,6 +23,7 @@ public sealed partial class MeilisearchClient
         string? name = null,
         string? description = null,
         DateTimeOffset? expiresAt = null,
+        string? uid = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(indexes);
@@ -40,6 +41,7 @@ public sealed partial class MeilisearchClient
                 Actions = ["search"],
                 Indexes = list,
                 ExpiresAt = expiresAt,
+                Uid = uid,
             },
             cancellationToken);
     }

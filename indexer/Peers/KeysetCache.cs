@@ -29,7 +29,7 @@ public sealed class KeysetCache(StateStore store)
     /// <summary>The peer whose trusted keyset names this kid (as signing key or as revoked), for pushed objects.</summary>
     public (PeerRow Peer, TrustedKeyset Keyset)? FindByKid(string kid)
     {
-        foreach (var peer in store.ListPeers())
+        foreach (var peer in store.Read(s => s.Peers.List()))
         {
             if (Get(peer) is { } keyset && (keyset.SigningKeys.ContainsKey(kid) || keyset.Revoked.Contains(kid)))
             {

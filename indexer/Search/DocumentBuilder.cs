@@ -3,7 +3,6 @@ using Atlas.Indexer.State;
 using Atlas.Protocol.Geo;
 using Atlas.Protocol.Model;
 using Atlas.Protocol.Vocabulary;
-using Microsoft.Data.Sqlite;
 
 namespace Atlas.Indexer.Search;
 
@@ -11,9 +10,9 @@ namespace Atlas.Indexer.Search;
 /// it must not be shown). Pure function of the state, so recomputing it is always safe.</summary>
 public sealed class DocumentBuilder(TimeProvider time)
 {
-    public IReadOnlyList<SearchDocument> Build(SqliteConnection c, string listingId)
+    public IReadOnlyList<SearchDocument> Build(StateSession s, string listingId)
     {
-        var source = StateStore.SearchSourceOf(c, listingId);
+        var source = s.Listings.SearchSourceOf(listingId);
         if (source is null || source.Row.State != ListingState.Live || source.HiddenReason is not null)
         {
             return [];
@@ -29,8 +28,8 @@ public sealed class DocumentBuilder(TimeProvider time)
         {
             return [];
         }
-        var endorsedBy = StateStore.EndorsedBy(c, listingId, row.Node);
-        var alerts = StateStore.OpenAlertsFor(c, listingId)
+        var endorsedBy = s.Listings.EndorsedBy(listingId, row.Node);
+        var alerts = s.Alerts.OpenFor(listingId)
             .Select(a => new AlertDoc(a.Kind, a.Message, Iso(a.Since))).ToList();
         var provenance = new ProvenanceDoc(row.Node, source.NodeName, payload.Seq, hash, kid, Iso(row.VerifiedAt));
         var physical = org.Locations.Where(l => l.Kind == "physical").ToList();
@@ -38,7 +37,7 @@ public sealed class DocumentBuilder(TimeProvider time)
         var countries = physical.Select(l => l.Country!).Distinct(StringComparer.Ordinal).ToList();
         var contacts = org.Contacts.Select(x => new ContactDoc(x.Kind, x.Value, x.Label, x.Press)).ToList();
         var channels = org.Channels.Select(x => new ChannelDoc(x.Kind, x.Url)).ToList();
-        var relationships = org.Relationships.Select(r => new RelationshipDoc(r.Type, r.Target, TargetName(c, r.Target))).ToList();
+        var relationships = org.Relationships.Select(r => new RelationshipDoc(r.Type, r.Target, TargetName(s, r.Target))).ToList();
         var online = org.Locations.Any(l => l.Kind == "online");
         var placeNames = PlaceNames(physical);
         var focusLabels = org.Focus.SelectMany(FocusVocabulary.SearchTerms).Distinct(StringComparer.Ordinal).ToList();
@@ -102,9 +101,9 @@ public sealed class DocumentBuilder(TimeProvider time)
             .Distinct(StringComparer.Ordinal)
             .ToList();
 
-    private static IReadOnlyDictionary<string, string>? TargetName(SqliteConnection c, string target)
+    private static IReadOnlyDictionary<string, string>? TargetName(StateSession s, string target)
     {
-        var source = StateStore.SearchSourceOf(c, target);
+        var source = s.Listings.SearchSourceOf(target);
         if (source is null || source.Row.State != ListingState.Live)
         {
             return null;

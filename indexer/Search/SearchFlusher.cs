@@ -25,8 +25,12 @@ public sealed partial class SearchFlusher(
         await _gate.WaitAsync(ct);
         try
         {
-            var (maxSeq, ids) = store.TakeOutbox(options.Value.FlushBatchSize);
-            IndexerTelemetry.ReportOutboxSize(store.OutboxSize());
+            var (maxSeq, ids, size) = store.Read(s =>
+            {
+                var (max, taken) = s.Outbox.Take(options.Value.FlushBatchSize);
+                return (max, taken, s.Outbox.Size());
+            });
+            IndexerTelemetry.ReportOutboxSize(size);
             if (ids.Count == 0)
             {
                 return 0;
@@ -41,12 +45,12 @@ public sealed partial class SearchFlusher(
             var upserts = new List<SearchDocument>();
             var deletes = new List<string>();
             var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-            using (var c = store.Open())
+            using (var s = store.Read())
             {
                 foreach (var id in ids)
                 {
-                    var docs = builder.Build(c, id);
-                    if (docs.Count < store.DocCount(c, id))
+                    var docs = builder.Build(s, id);
+                    if (docs.Count < s.Outbox.DocCount(id))
                     {
                         deletes.Add(id);
                     }
@@ -54,7 +58,7 @@ public sealed partial class SearchFlusher(
                     counts[id] = docs.Count;
                 }
             }
-            store.RaiseDocCounts(counts);
+            store.Write(s => s.Outbox.RaiseDocCounts(counts));
             if (deletes.Count > 0)
             {
                 await writer.DeleteListingsAsync(index, deletes, ct);
@@ -63,10 +67,10 @@ public sealed partial class SearchFlusher(
             {
                 await writer.UpsertDocumentsAsync(index, upserts, ct);
             }
-            store.CompleteOutbox(maxSeq, counts);
+            store.Write(s => s.Outbox.Complete(maxSeq, counts));
             var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
             IndexerTelemetry.FlushDuration.Record(seconds);
-            IndexerTelemetry.ReportOutboxSize(store.OutboxSize());
+            IndexerTelemetry.ReportOutboxSize(store.Read(s => s.Outbox.Size()));
             LogFlushed(ids.Count, upserts.Count, deletes.Count, seconds * 1000);
             return ids.Count;
         }
@@ -86,91 +90,4 @@ public sealed partial class SearchFlusher(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Flushed {Listings} listing(s): {Upserts} document(s) upserted, {Deletes} listing(s) deleted in {Ms:0} ms")]
     private partial void LogFlushed(int listings, int upserts, int deletes, double ms);
-}
-
-/// <summary>Flushes every FlushInterval, or at once when a takedown arrives; survives Meilisearch outages.</summary>
-public sealed partial class FlushWorker(SearchFlusher flusher, FlushSignal signal, IOptions<IndexerOptions> options, ILogger<FlushWorker> logger) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var failures = 0;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var wait = options.Value.FlushInterval;
-            try
-            {
-                await flusher.FlushAllAsync(stoppingToken);
-                failures = 0;
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                failures++;
-                wait = TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, Math.Min(failures, 6)))) * (0.75 + Random.Shared.NextDouble() / 2);
-                LogFlushFailed(e, wait.TotalSeconds);
-            }
-            try
-            {
-                await signal.Signal.WaitAsync(wait, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Flush to search failed; retrying in {Seconds:0.#} s")]
-    private partial void LogFlushFailed(Exception e, double seconds);
-}
-
-/// <summary>Zero-downtime rebuild: fill a fresh index from state, swap it in atomically, drop the old one.
-/// Listings touched during the rebuild are re-queued so nothing flushed to the old index is lost.</summary>
-public sealed partial class Reindexer(StateStore store, SearchIndexWriter writer, DocumentBuilder builder, SearchFlusher flusher, IOptions<IndexerOptions> options, TimeProvider time, ILogger<Reindexer> logger)
-{
-    public async Task<int> ReindexAsync(CancellationToken ct)
-    {
-        var index = options.Value.Index;
-        var mark = store.NowMs;
-        var temp = $"{index}_rebuild_{time.GetUtcNow().ToUnixTimeMilliseconds()}";
-        await writer.EnsureIndexAsync(temp, ct);
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        var total = 0;
-        string? after = null;
-        while (true)
-        {
-            var ids = store.AllListingIds(after, options.Value.FlushBatchSize);
-            if (ids.Count == 0)
-            {
-                break;
-            }
-            var docs = new List<SearchDocument>();
-            using (var c = store.Open())
-            {
-                foreach (var id in ids)
-                {
-                    var built = builder.Build(c, id);
-                    counts[id] = built.Count;
-                    docs.AddRange(built);
-                }
-            }
-            if (docs.Count > 0)
-            {
-                await writer.UpsertDocumentsAsync(temp, docs, ct);
-            }
-            total += docs.Count;
-            after = ids[^1];
-        }
-        await writer.EnsureIndexAsync(index, ct);
-        store.RaiseDocCounts(counts);
-        await writer.SwapAsync(index, temp, ct);
-        await writer.DeleteIndexAsync(temp, ct);
-        store.ReplaceDocCounts(counts);
-        var requeued = store.EnqueueTouchedSince(mark);
-        await flusher.FlushAllAsync(ct);
-        LogReindexed(index, total, requeued);
-        return total;
-    }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Rebuilt index {Index} with {Documents} document(s) and swapped it in; {Requeued} listing(s) changed meanwhile were re-queued")]
-    private partial void LogReindexed(string index, int documents, int requeued);
 }

@@ -46,8 +46,31 @@ public sealed class SearchIndexWriter(MeilisearchClient client, IOptions<Indexer
     public Task DeleteIndexAsync(string uid, CancellationToken ct) => WaitAllowing("index_not_found", () => client.DeleteIndexAsync(uid, ct), ct);
 
     /// <summary>Creates a key that can only search this index; returns the key value.</summary>
-    public async Task<string> CreateSearchKeyAsync(string uid, CancellationToken ct) =>
-        (await client.CreateSearchKeyAsync([uid], $"atlas-map-search-{uid}", $"Search-only key for the map site (index {uid}).", cancellationToken: ct)).Key;
+    /// <summary>The map site's search-only key. Its uid is derived from the index uid, and Meilisearch derives a key
+    /// from its uid and the master key, so every Meilisearch sharing the master key (the search pairs of a region,
+    /// docs/deployment.md "Scaling out") gives the same key, the one the proxy forces on every search; asking again
+    /// returns the existing key.</summary>
+    public async Task<string> CreateSearchKeyAsync(string index, CancellationToken ct)
+    {
+        var keyUid = SearchKeyUid(index);
+        try
+        {
+            return (await client.CreateSearchKeyAsync([index], $"atlas-map-search-{index}", $"Search-only key for the map site (index {index}).", uid: keyUid, cancellationToken: ct)).Key;
+        }
+        catch (MeilisearchApiException e) when (e.Code == "api_key_already_exists")
+        {
+            return (await client.GetKeyAsync(keyUid, ct))!.Key;
+        }
+    }
+
+    /// <summary>A UUID in v4 layout taken from SHA-256("atlas-map-search/" + index): stable across instances.</summary>
+    public static string SearchKeyUid(string index)
+    {
+        var bytes = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("atlas-map-search/" + index))[..16];
+        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x40);
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
+        return new Guid(bytes, bigEndian: true).ToString();
+    }
 
     private async Task Wait(Task<MeilisearchTaskInfo> write, CancellationToken ct) =>
         await client.WaitForTaskAsync(await write, TaskTimeout, ct);

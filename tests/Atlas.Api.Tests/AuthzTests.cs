@@ -19,8 +19,11 @@ public sealed class AuthzTests(TestNode node) : IClassFixture<TestNode>
         var admin = routes.Where(r => r.Pattern.StartsWith("/api/admin", StringComparison.Ordinal)).ToList();
         Assert.True(admin.Count >= 15, $"only {admin.Count} admin routes found: {listing.StandardOutput}");
         Assert.All(admin, r => Assert.Contains(r.Policy, new[] { "editor", "admin" }));
-        // Nothing outside /api/admin needs a token, and nothing public is accidentally an admin route.
-        Assert.All(routes.Except(admin), r => Assert.Equal("-", r.Policy));
+        // Nothing outside /api/admin needs a token, and nothing public is accidentally an admin route; the console's
+        // routes need a session instead (ConsoleTests enumerates them).
+        Assert.All(routes.Except(admin).Where(r => !r.Pattern.StartsWith("/api/console/", StringComparison.Ordinal)), r => Assert.Equal("-", r.Policy));
+        Assert.All(routes.Where(r => r.Pattern.StartsWith("/api/console/", StringComparison.Ordinal) && !r.Pattern.StartsWith("/api/console/auth/", StringComparison.Ordinal)),
+            r => Assert.Contains(r.Policy, new[] { "console-editor", "console-admin" }));
 
         var revoked = await node.JsonAsync(HttpMethod.Post, "/api/admin/tokens", node.AdminToken, new { name = "soon revoked", role = "admin" }, HttpStatusCode.Created);
         Assert.Equal(HttpStatusCode.NoContent, (await node.SendAsync(HttpMethod.Delete, $"/api/admin/tokens/{revoked.GetProperty("id").GetInt64()}", node.AdminToken)).StatusCode);

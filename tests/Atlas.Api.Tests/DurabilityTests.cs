@@ -50,17 +50,17 @@ public sealed class DurabilityTests
         await node.InitializeAsync();
         var id = await node.SubmitAndApproveAsync(Samples.Org("Before The Upgrade"));
         await node.StopAsync();
-        // Back to the previous release's schema: version 1 had no ix_submissions_status.
+        // Back to the previous release's schema: the version before the last had no ix_submissions_status.
         var db = Path.Combine(node.DataDir, NodeStore.FileName);
         using (var conn = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db};Pooling=False"))
         {
             conn.Open();
-            conn.Execute("DROP INDEX ix_submissions_status; PRAGMA user_version = 1;");
+            conn.Execute($"DROP INDEX ix_submissions_status; PRAGMA user_version = {new NodeStore(node.DataDir).Database.SchemaVersion - 1};");
         }
 
         await node.StartAsync();
 
-        Assert.Equal(2, PreviousRelease.Scalar(db, "PRAGMA user_version"));
+        Assert.Equal(new NodeStore(node.DataDir).Database.SchemaVersion, PreviousRelease.Scalar(db, "PRAGMA user_version"));
         Assert.Equal(1, PreviousRelease.Scalar(db, "SELECT count(*) FROM sqlite_master WHERE name = 'ix_submissions_status'"));
         var listing = Atlas.Protocol.Verification.SignedObjects.VerifyListing(await node.GetStringAsync($"/atlas/v1/listings/{id}"), await node.TrustedKeysetAsync(), id);
         Assert.False(listing.IsTombstone);

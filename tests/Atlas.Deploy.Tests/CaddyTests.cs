@@ -23,6 +23,24 @@ public class CaddyfileTests
         Assert.Contains("^/(indexes/organisations/search|multi-search)$", r.StandardOutput);
     }
 
+    /// <summary>Scaling out: with two pairs the search route balances over both pairs' listeners, health-checked on
+    /// the indexers' /health/ready, and the push inbox over both indexers.</summary>
+    [Fact]
+    public void Two_search_pairs_adapt_with_health_checked_upstreams()
+    {
+        var caddy = Proc.Require("caddy", "on Debian `apt-get install -y caddy` (only the binary is used, on 127.0.0.1).");
+        var r = Proc.Run(caddy, ["adapt", "--config", CaddyfilePath, "--adapter", "caddyfile"],
+            env: new Dictionary<string, string?> { ["ATLAS_SEARCH_KEY"] = "k", ["ATLAS_SEARCH_PAIRS"] = "2" }, timeoutSeconds: 60);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var json = r.StandardOutput.Replace(" ", "");
+        foreach (var dial in new[] { "127.0.0.1:7701", "127.0.0.1:7702", "indexer:8080", "indexer-b:8080", "meilisearch:7700", "meilisearch-b:7700" })
+        {
+            Assert.Contains($"\"dial\":\"{dial}\"", json);
+        }
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(json, "\"uri\":\"/health/ready\"").Count);
+        Assert.Contains("\"listen\":[\"127.0.0.1:7702\"]", json);
+    }
+
     [Theory]
     [InlineData("default-src 'none'")]
     [InlineData("script-src 'self'")]
@@ -92,6 +110,7 @@ public sealed class CaddyFixture : IAsyncLifetime
                 ["ATLAS_MEILI_UPSTREAM"] = $"127.0.0.1:{meili.Port}",
                 ["ATLAS_NODE_UPSTREAM"] = $"127.0.0.1:{node.Port}",
                 ["ATLAS_INDEXER_UPSTREAM"] = $"127.0.0.1:{indexer.Port}",
+                ["ATLAS_PAIR_A_PORT"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             },
         });
         try
@@ -317,8 +336,12 @@ internal sealed class FakeUpstream : IDisposable
             {
                 return;
             }
-            seen.Enqueue(new Seen(ctx.Request.HttpMethod, ctx.Request.RawUrl?.Split('?')[0] ?? "",
-                ctx.Request.Headers["Authorization"], ctx.Request.Headers["Cookie"]));
+            // Caddy's active health checks of the search pair and of the push inbox are not forwarded traffic.
+            if (ctx.Request.RawUrl != "/health/ready")
+            {
+                seen.Enqueue(new Seen(ctx.Request.HttpMethod, ctx.Request.RawUrl?.Split('?')[0] ?? "",
+                    ctx.Request.Headers["Authorization"], ctx.Request.Headers["Cookie"]));
+            }
             var body = "{}"u8.ToArray();
             ctx.Response.StatusCode = 200;
             ctx.Response.ContentType = "application/json";

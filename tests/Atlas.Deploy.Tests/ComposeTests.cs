@@ -14,8 +14,40 @@ public class ComposeTests
     {
         var r = Compose.Config(Compose.ExampleEnv);
         Assert.True(r.ExitCode == 0, r.ToString());
-        var names = Compose.Rendered.Map("services").Entries().Select(e => e.Key).Order().ToArray();
+        // Services of a profile (`scale`) start only with --profile; compose v1 renders them in `config` anyway.
+        var names = Compose.Rendered.Map("services").Entries().Where(e => e.Value.Get("profiles") is null).Select(e => e.Key).Order().ToArray();
         Assert.Equal(Services.Order().ToArray(), names);
+    }
+
+    /// <summary>Scaling out: profile `scale` adds a second search pair built from the same definitions, with its own
+    /// volumes, its Meilisearch only on the internal network, and each indexer forwarding pushes to the other.</summary>
+    [Fact]
+    public void Profile_scale_adds_a_second_search_pair()
+    {
+        var r = Compose.Config(Compose.ExampleEnv, "--profile", "scale");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var scaled = Compose.Rendered.Map("services").Entries().Where(e => e.Value.Get("profiles") is not null).ToDictionary(e => e.Key, e => e.Value);
+        Assert.Equal(["indexer-b", "meilisearch-b"], scaled.Keys.Order().ToArray());
+        Assert.All(scaled.Values, s => Assert.Equal(["scale"], s.Get("profiles")!.Scalars().ToArray()));
+
+        var meili = scaled["meilisearch-b"];
+        Assert.Equal(Service("meilisearch").Str("image"), meili.Str("image"));
+        var networks = meili.Get("networks").Scalars().ToArray();
+        Assert.Contains("search", networks);
+        Assert.DoesNotContain("edge", networks);
+        Assert.Contains(meili.Get("volumes").Scalars(), v => v.Contains("meili_data_b", StringComparison.Ordinal));
+
+        var indexer = scaled["indexer-b"].Env();
+        Assert.Equal("http://meilisearch-b:7700", indexer["Indexer__MeilisearchUrl"]);
+        Assert.Equal("http://indexer:8080", indexer["Indexer__Siblings__0"]);
+        Assert.Equal(Service("indexer").Env()["Indexer__PollInterval"], indexer["Indexer__PollInterval"]);
+        Assert.Contains(scaled["indexer-b"].Get("volumes").Scalars(), v => v.Contains("indexer_data_b", StringComparison.Ordinal));
+        Assert.Contains(scaled["indexer-b"].Get("healthcheck")!.Get("test").Scalars(), t => t.Contains("/health/ready"));
+
+        var web = Service("web").Env();
+        Assert.Equal("meilisearch-b:7700", web["ATLAS_MEILI_UPSTREAM_B"]);
+        Assert.Equal("indexer-b:8080", web["ATLAS_INDEXER_UPSTREAM_B"]);
+        Assert.Equal("1", web["ATLAS_SEARCH_PAIRS"]);   // .env.example: one pair unless the operator sets 2
     }
 
     [Fact]

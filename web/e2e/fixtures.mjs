@@ -1,6 +1,9 @@
 // Fixture documents for the self-contained e2e harness: FICTIONAL organisations only, contacts on example.org.
 // Shape follows docs/search-documents.md (one document per (listing, place)).
 
+import { completeAll } from './documents.mjs';
+import { LEVELS, cellField, MAX_FACET_VALUES } from '../src/cells.js';
+
 const CITIES = {
   Berlin: ['DE', 52.52, 13.405], Tbilisi: ['GE', 41.7151, 44.8271], Yerevan: ['AM', 40.1792, 44.4991],
   Vilnius: ['LT', 54.6872, 25.2797], Paris: ['FR', 48.8566, 2.3522], Warsaw: ['PL', 52.2297, 21.0122],
@@ -46,6 +49,10 @@ function org(n, o) {
 }
 
 export function fixtureDocuments({ hostile = true } = {}) {
+  return completeAll(rawDocuments({ hostile }));
+}
+
+function rawDocuments({ hostile }) {
   const docs = [
     ...org(1, {
       name: { en: 'Harbour House', ru: 'Дом-гавань', de: 'Hafenhaus' },
@@ -169,10 +176,12 @@ export function fixtureDocuments({ hostile = true } = {}) {
   return docs;
 }
 
+// the indexer's settings (indexer/Meilisearch/OrganisationIndexSettings.cs)
 export const INDEX_SETTINGS = {
-  searchableAttributes: ['name', 'description', 'cities', 'focus', 'contacts.value', 'node_name'],
-  filterableAttributes: ['_geo', 'city', 'country', 'focus', 'languages', 'node', 'online', 'has_contact', 'has_press_contact', 'endorsed', 'has_alerts', 'org_status', 'listing_id'],
+  searchableAttributes: ['name', 'description', 'cities', 'place_names', 'focus', 'focus_labels', 'contacts.value', 'node_name'],
+  filterableAttributes: ['_geo', 'city', 'country', 'cities', 'countries', 'focus', 'languages', 'node', 'online', 'has_contact',
+    'has_press_contact', 'endorsed', 'has_alerts', 'org_status', 'listing_id', 'primary', 'city_focus', ...LEVELS.map(cellField)],
   sortableAttributes: ['_geo', 'updated_at', 'last_confirmed'],
-  faceting: { maxValuesPerFacet: 1000 },
+  faceting: { maxValuesPerFacet: MAX_FACET_VALUES, sortFacetValuesBy: { '*': 'count' } },
   pagination: { maxTotalHits: 100000 },
 };

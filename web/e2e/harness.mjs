@@ -14,12 +14,15 @@ import net from 'node:net';
 import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { fixtureDocuments, INDEX_SETTINGS } from './fixtures.mjs';
+import { bigDocuments } from './bigindex.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const webDir = path.resolve(here, '..');
 const repoRoot = path.resolve(webDir, '..');
 const args = new Set(process.argv.slice(2));
 const INDEX = 'organisations';
+const BIG_INDEX = 'organisations_generated';
+const BIG_PLACES = Number(process.env.E2E_BIG_PLACES || 30000);
 const children = [];
 let tmpDir = null;
 
@@ -82,13 +85,13 @@ async function meili(base, key, method, p, body) {
   return json;
 }
 
-async function waitTask(base, key, task) {
-  const deadline = Date.now() + 30000;
+async function waitTask(base, key, task, ms = 30000) {
+  const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     const t = await meili(base, key, 'GET', `/tasks/${task.taskUid}`);
     if (t.status === 'succeeded') return t;
     if (t.status === 'failed' || t.status === 'canceled') throw new Error(`task ${t.uid} ${t.status}: ${JSON.stringify(t.error)}`);
-    await sleep(100);
+    await sleep(ms > 30000 ? 500 : 100);
   }
   throw new Error(`task ${task.taskUid} timed out`);
 }
@@ -127,15 +130,28 @@ async function loadFixtures({ base, masterKey }, { hostile }) {
   await waitTask(base, masterKey, await meili(base, masterKey, 'PATCH', `/indexes/${INDEX}/settings`, INDEX_SETTINGS));
   const docs = fixtureDocuments({ hostile });
   await waitTask(base, masterKey, await meili(base, masterKey, 'POST', `/indexes/${INDEX}/documents`, docs));
-  const key = await meili(base, masterKey, 'POST', '/keys', { description: 'atlas web e2e search', actions: ['search'], indexes: [INDEX], expiresAt: null });
+  const key = await meili(base, masterKey, 'POST', '/keys', { description: 'atlas web e2e search', actions: ['search'], indexes: [INDEX, BIG_INDEX], expiresAt: null });
   log(`loaded ${docs.length} fixture documents`);
   return key.key;
 }
 
-async function startWeb(config) {
+/** The generated index with more places than any answer may hold; loads in the background while other tests run. */
+async function startBigIndex({ base, masterKey }) {
+  const big = bigDocuments(BIG_PLACES);
+  await waitTask(base, masterKey, await meili(base, masterKey, 'POST', '/indexes', { uid: BIG_INDEX, primaryKey: 'doc_id' }));
+  const tasks = [await meili(base, masterKey, 'PATCH', `/indexes/${BIG_INDEX}/settings`, INDEX_SETTINGS)];
+  for (let i = 0; i < big.docs.length; i += 10000) {
+    tasks.push(await meili(base, masterKey, 'POST', `/indexes/${BIG_INDEX}/documents`, big.docs.slice(i, i + 10000)));
+  }
+  const ready = (async () => { for (const t of tasks) await waitTask(base, masterKey, t, 300000); log(`loaded ${big.places} generated places`); })();
+  ready.catch(() => {});
+  return { ...big, docs: undefined, ready };
+}
+
+async function startWeb(config, name = 'config.json') {
   const dist = path.join(webDir, 'dist');
   if (!fs.existsSync(path.join(dist, 'index.html'))) throw new Error('web/dist is missing: run "npm run build" first');
-  const cfgPath = path.join(tmpDir, 'config.json');
+  const cfgPath = path.join(tmpDir, name);
   fs.writeFileSync(cfgPath, JSON.stringify(config, null, 2));
   const child = start(process.execPath, [path.join(webDir, 'serve.mjs'), '--port', '0', '--root', dist, '--config', cfgPath], 'serve');
   const url = await withTimeout(new Promise((resolve, reject) => {
@@ -147,6 +163,8 @@ async function startWeb(config) {
   return url;
 }
 
+const extra = {};
+
 async function main() {
   let webUrl = process.env.ATLAS_WEB_URL;
   const harnessMode = !webUrl;
@@ -154,11 +172,17 @@ async function main() {
     tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'atlas-web-e2e-'));
     const m = await startMeili();
     const searchKey = await loadFixtures(m, { hostile: !args.has('--screenshots') && !args.has('--perf') });
-    webUrl = await startWeb({
+    const config = {
       meilisearchUrl: m.base, searchKey, index: INDEX, vocabularyUrl: null,
       nodes: [{ id: 'berlin', name: 'Atlas Berlin', url: 'http://127.0.0.1:5101' }, { id: 'tbilisi', name: 'Atlas Tbilisi', url: 'http://127.0.0.1:5102' }],
       tiles: null,
-    });
+    };
+    webUrl = await startWeb(config);
+    if (!args.has('--screenshots') && !args.has('--perf') && !args.has('--keep')) {
+      const big = await startBigIndex(m);
+      big.url = await startWeb({ ...config, index: BIG_INDEX }, 'config-big.json');
+      extra.big = big;
+    }
   }
   if (args.has('--keep')) { log(`running; Ctrl-C to stop. ${webUrl}`); await new Promise(() => {}); }
   if (args.has('--screenshots')) {
@@ -172,7 +196,7 @@ async function main() {
     return 0;
   }
   const { runTests } = await import('./run.mjs');
-  const { failed } = await runTests({ baseUrl: webUrl, harness: harnessMode });
+  const { failed } = await runTests({ baseUrl: webUrl, harness: harnessMode, extra });
   return failed ? 1 : 0;
 }
 

@@ -25,7 +25,88 @@ async function listTotal(page) {
 
 async function settle(page) {
   await page.waitForTimeout(400);
-  await page.waitForFunction(() => !document.querySelector('#result-list[aria-busy]'), null, { timeout: T });
+  await page.waitForFunction(() => !document.querySelector('#result-list[aria-busy]') && !document.body.dataset.pending, null, { timeout: T });
+}
+
+/** Types a query and waits for its answer. */
+async function searchFor(page, text) {
+  await page.fill('#q', text);
+  await page.press('#q', 'Enter');
+  await settle(page);
+}
+
+/** Listing ids of the whole result list (every page; bounded). */
+async function listedIds(page) {
+  const ids = new Set();
+  for (let i = 0; i < 50; i++) {
+    for (const id of await page.locator('#result-list .result-open').evaluateAll((bs) => bs.map((b) => b.dataset.listing))) ids.add(id);
+    const next = page.locator('#pager button').last();
+    if (!(await next.count()) || await next.isDisabled()) break;
+    await next.click();
+    await settle(page);
+  }
+  return ids;
+}
+
+/** Checks one facet value (expanding the group when it is hidden behind "more"). */
+async function checkFacet(page, facet, value) {
+  const box = page.locator(`#facets fieldset[data-facet="${facet}"] input[data-value="${value}"]`);
+  if (!(await box.count()) && await page.locator('#more-' + facet).count()) await page.click('#more-' + facet);
+  await box.check();
+  await settle(page);
+}
+
+/** Organisation counts shown by the facet panel: {facet: {value: count}} (every value, groups expanded). */
+async function shownCounts(page) {
+  for (const f of ['country', 'city', 'focus', 'languages']) {
+    const more = page.locator('#more-' + f);
+    if (await more.count() && await more.getAttribute('aria-expanded') === 'false') await more.click();
+  }
+  return page.evaluate(() => {
+    const out = {};
+    for (const fs of document.querySelectorAll('#facets fieldset[data-facet]')) {
+      out[fs.dataset.facet] = {};
+      for (const li of fs.querySelectorAll('li')) {
+        const v = li.querySelector('input').dataset.value;
+        out[fs.dataset.facet][v] = Number(li.querySelector('.facet-count').textContent.replace(/[^\d]/g, ''));
+      }
+    }
+    return out;
+  });
+}
+
+/** Organisation counts computed from organisation objects (what the nodes published). */
+function countOrganisations(orgs) {
+  const out = { total: orgs.length, country: {}, city: {}, focus: {}, languages: {} };
+  const add = (f, v) => { out[f][v] = (out[f][v] || 0) + 1; };
+  for (const o of orgs) {
+    const physical = o.locations.filter((l) => l.kind === 'physical');
+    for (const c of new Set(physical.map((l) => l.country))) add('country', c);
+    for (const c of new Set(physical.map((l) => l.city))) add('city', c);
+    for (const f of new Set(o.focus)) add('focus', f);
+    for (const l of new Set(o.languages)) add('languages', l);
+  }
+  return out;
+}
+
+/** The live organisations of every node in config.json, read from each node's own change feed. */
+async function organisationsFromFeeds(siteUrl) {
+  const config = await (await fetch(new URL('/config.json', siteUrl))).json();
+  const today = new Date().toISOString().slice(0, 10);
+  const orgs = [];
+  for (const node of config.nodes) {
+    let after = 0;
+    for (let i = 0; i < 200; i++) {
+      const page = await (await fetch(`${node.url.replace(/\/+$/, '')}/atlas/v1/changes?after=${after}&limit=1000`)).json();
+      for (const e of page.entries) {
+        const payload = JSON.parse(Buffer.from(e.jws.split('.')[1], 'base64url').toString('utf8'));
+        if (payload.org && payload.org.review_by >= today) orgs.push(payload.org);
+      }
+      if (page.next == null) break;
+      after = page.next;
+    }
+  }
+  return orgs;
 }
 
 async function unrestrict(page) {
@@ -60,7 +141,8 @@ async function axe(page, context = null) {
 
 export function defineTests({ harness }) {
   const tests = [];
-  const test = (name, fn, opts = {}) => tests.push({ name, fn, opts });
+  // prepare: awaited before the test's 90 s bound starts (e.g. a generated index still loading)
+  const test = (name, fn, opts = {}, prepare = null) => tests.push({ name, fn, opts, prepare });
 
   test('loads, shows results and markers', async ({ page, url }) => {
     await ready(page, url);
@@ -261,6 +343,61 @@ export function defineTests({ harness }) {
     if (harness) assert.ok(after < before, 'zoomed list is smaller');
   });
 
+  test('search in the visitor\'s language: every spelling of a city and of a focus area finds the same organisations', async ({ page, url }) => {
+    await ready(page, url);
+    await unrestrict(page);
+    await checkFacet(page, 'city', 'Tbilisi');
+    const inTbilisi = await listedIds(page);
+    assert.ok(inTbilisi.size >= 1, 'some organisation is in Tbilisi');
+    await page.locator('#facets input[data-value="Tbilisi"]').uncheck();
+    await settle(page);
+    await checkFacet(page, 'focus', 'legal-aid');
+    const legalAid = await listedIds(page);
+    assert.ok(legalAid.size >= 1, 'some organisation gives legal aid');
+    await page.locator('#facets input[data-value="legal-aid"]').uncheck();
+    await settle(page);
+    const spellings = [
+      [['Тбилиси', 'Тбілісі', 'Tiflis', 'Tbilisi', 'Tbilsi'], inTbilisi],
+      [['юридическая помощь', 'юрист', 'правова допомога', 'Rechtshilfe', 'legal aid', 'Rechtshilfee'], legalAid],
+    ];
+    for (const [words, expected] of spellings) {
+      for (const w of words) {
+        await searchFor(page, w);
+        const found = await listedIds(page);
+        const missing = [...expected].filter((id) => !found.has(id));
+        assert.deepEqual(missing, [], `"${w}" misses ${missing.length} of ${expected.size}`);
+      }
+    }
+  });
+
+  test('exact organisation counts, equal to counts computed independently from the published organisations', async ({ page, url }) => {
+    await ready(page, url);
+    const orgs = harness ? fixtureOrganisations((await import('./fixtures.mjs')).fixtureDocuments()) : await organisationsFromFeeds(url);
+    const expected = countOrganisations(orgs);
+    const shown = await shownCounts(page);
+    assert.equal(Number(await page.getAttribute('#status', 'data-organisations')), expected.total, 'total organisations');
+    for (const f of ['country', 'city', 'focus', 'languages']) assert.deepEqual(shown[f], expected[f], `counts per ${f}`);
+  });
+
+  test('place labels: cities with organisations and capitals, named in the UI language, at city zoom', async ({ page, url }) => {
+    await ready(page, url.replace('lang=en', 'lang=ru'));
+    await page.waitForSelector('.place-label-text', { timeout: T });
+    // zoom to Berlin through a card's "show on map" (zoom 12) or the facet, then the label is there in Russian
+    await checkFacet(page, 'city', 'Berlin');
+    await page.locator('#result-list .result-open').first().click();
+    await page.waitForSelector('#card-dialog[open] .places button', { timeout: T });
+    await page.locator('#card-dialog .places li', { hasText: 'Берлин' }).locator('button').first().click();
+    await settle(page);
+    const label = page.locator('.place-label-text[data-city="Berlin"]');
+    await label.waitFor({ state: 'visible', timeout: T });
+    assert.equal((await label.textContent()).trim(), 'Берлин');
+    const labels = await page.locator('.place-label-text').evaluateAll((els) => els.map((e) => e.getBoundingClientRect()).map((r) => [r.left, r.top, r.right, r.bottom]));
+    for (let i = 0; i < labels.length; i++) for (let j = i + 1; j < labels.length; j++) {
+      const [a, b] = [labels[i], labels[j]];
+      assert.ok(a[2] <= b[0] || b[2] <= a[0] || a[3] <= b[1] || b[3] <= a[1], 'labels do not overlap');
+    }
+  });
+
   test('clusters never hide entries: same-position cluster lists every organisation', async ({ page, url }) => {
     await ready(page, url);
     await page.waitForSelector('.cluster-marker', { timeout: T });
@@ -383,6 +520,25 @@ export function defineTests({ harness }) {
       assert.deepEqual(dialogs, []);
     });
 
+    test('the map shows every place when the index holds more places than any answer may (generated index)', async ({ page, extra }) => {
+      const big = extra.big;
+      await ready(page, big.url + '/?lang=en');
+      await page.waitForSelector('.cluster-marker', { timeout: T });
+      const drawn = async () => (await page.locator('.cluster-marker [data-count]').evaluateAll((els) => els.reduce((n, e) => n + Number(e.dataset.count), 0)))
+        + (await page.locator('.pin-marker').count());
+      assert.ok(big.places > 10000, 'more places than the old 10,000-hit answer');
+      assert.equal(Number(await page.getAttribute('#map', 'data-places')), big.places, 'places in the fitted view');
+      assert.equal(await drawn(), big.places, 'cluster counts add up to every place');
+      assert.equal(Number(await page.getAttribute('#status', 'data-organisations')), big.organisations);
+      assert.match(await page.textContent('#status'), new RegExp(big.places.toLocaleString('en').replace(/,/g, '[,\\s\u00a0\u202f]?') + ' places'));
+      const shown = await shownCounts(page);
+      for (const [city, n] of Object.entries(big.cityCounts)) assert.equal(shown.city[city], n, `organisations in ${city}`);
+      // zoomed in: the clusters still add up to what the view holds
+      await checkFacet(page, 'city', 'Berlin');
+      assert.equal(await drawn(), Number(await page.getAttribute('#map', 'data-places')));
+      assert.ok(Number(await page.getAttribute('#map', 'data-places')) >= big.cityCounts.Berlin);
+    }, {}, (extra) => extra.big.ready);
+
     test('propose an initiative links to the nodes from config.json', async ({ page, url }) => {
       await ready(page, url);
       await page.click('#propose-btn');
@@ -409,7 +565,17 @@ export function defineTests({ harness }) {
   return tests;
 }
 
-export async function runTests({ baseUrl, harness }) {
+/** Organisation objects from the fixture documents (one per listing; its places become locations). */
+function fixtureOrganisations(docs) {
+  const by = new Map();
+  for (const d of docs) {
+    if (!by.has(d.listing_id)) by.set(d.listing_id, { focus: d.focus, languages: d.languages, locations: [] });
+    if (d.city) by.get(d.listing_id).locations.push({ kind: 'physical', city: d.city, country: d.country });
+  }
+  return [...by.values()];
+}
+
+export async function runTests({ baseUrl, harness, extra = {} }) {
   const url = baseUrl.replace(/\/+$/, '') + '/?lang=en';
   const tests = defineTests({ harness });
   const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY, 'i') : null;
@@ -427,10 +593,11 @@ export async function runTests({ baseUrl, harness }) {
       page.on('pageerror', (e) => errors.push(String(e)));
       page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
       page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+      if (t.prepare) await t.prepare(extra);
       const started = Date.now();
       try {
         await Promise.race([
-          t.fn({ page, url, requests, dialogs }),
+          t.fn({ page, url, requests, dialogs, extra }),
           new Promise((_, rej) => setTimeout(() => rej(new Error('test timed out after 90 s')), 90000)),
         ]);
         const off = requests.offHost();

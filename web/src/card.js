@@ -66,7 +66,7 @@ export function renderCard(dialog, docs, ctx) {
     if (p.kind === 'online' || (!d.city && !p.city)) continue;
     const city = d.city || p.city;
     const country = d.country || p.country;
-    const parts = [city, country ? i18n.region(country) : null].filter(Boolean).join(', ');
+    const parts = [i18n.city(city), country ? i18n.region(country) : null].filter(Boolean).join(', ');
     const li = h('li', null, parts);
     if (p.precision === 'exact' && p.address) li.append(h('br'), h('span.address', null, String(p.address)));
     if (Array.isArray(p.service_area) && p.service_area.length) li.append(h('br'), h('span.hint', null, i18n.t('card.serviceArea', { areas: p.service_area.join(', ') })));

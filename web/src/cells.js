@@ -84,3 +84,20 @@ export function total(values) {
   for (const v of Object.values(values || {})) n += v;
   return n;
 }
+
+/**
+ * Bounds [[south, west], [north, east]] of the places of a search from its coarse cell facets (`cell_8`, else
+ * `cell_4` when the finer answer may be cut), for fitting the map; null when there is no place.
+ */
+export function fitBounds(facetDistribution) {
+  const fine = facetDistribution?.cell_8;
+  const [level, values] = fine && !isTruncated(fine) ? [8, fine] : [4, facetDistribution?.cell_4];
+  let s = 90, w = 180, n = -90, e = -180, any = false;
+  for (const [id, count] of Object.entries(values || {})) {
+    if (!(count > 0)) continue;
+    const b = cellBounds(level, id);
+    s = Math.min(s, b.south); n = Math.max(n, b.north); w = Math.min(w, b.west); e = Math.max(e, b.east);
+    any = true;
+  }
+  return any ? [[s, w], [n, e]] : null;
+}

@@ -18,8 +18,14 @@ export function toPoints(docs) {
 
 export const CLUSTER_MAX_ZOOM = 16;
 
-export function createClusterIndex(points) {
-  const index = new Supercluster({ radius: 56, maxZoom: CLUSTER_MAX_ZOOM, minPoints: 2 });
+/** Cluster places (points mode) or grid cells weighted by their place counts (`weighted`: property `count`). */
+export function createClusterIndex(points, { weighted = false } = {}) {
+  const options = { radius: 56, maxZoom: CLUSTER_MAX_ZOOM, minPoints: 2 };
+  if (weighted) {
+    options.map = (p) => ({ count: p.count });
+    options.reduce = (acc, p) => { acc.count += p.count; };
+  }
+  const index = new Supercluster(options);
   index.load(points);
   return index;
 }

@@ -8,6 +8,7 @@ export function facetLabel(i18n, facet, value) {
   if (facet === 'country') return i18n.region(value);
   if (facet === 'languages') return i18n.language(value);
   if (facet === 'focus') return i18n.focus(value);
+  if (facet === 'city') return i18n.city(value);
   return String(value);
 }
 

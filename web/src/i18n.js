@@ -51,12 +51,19 @@ export function pickText(obj, chain) {
   return { text: v, lang: k };
 }
 
+/** English gazetteer name → {en, ru, uk, de} (protocol/Geo/gazetteer.json). */
+export function cityNameIndex(gazetteer) {
+  const m = new Map();
+  for (const c of (gazetteer && gazetteer.cities) || []) if (!m.has(c.name)) m.set(c.name, c.names || {});
+  return m;
+}
+
 function interpolate(str, vars) {
   return str.replace(/\{(\w+)\}/g, (m, k) => (vars && k in vars ? String(vars[k]) : m));
 }
 
 /** Create a translator for one UI language. */
-export function createI18n(lang, { preferred = [], vocabulary = null, messages = MESSAGES } = {}) {
+export function createI18n(lang, { preferred = [], vocabulary = null, gazetteer = null, messages = MESSAGES } = {}) {
   const ui = UI_LANGUAGES.includes(lang) ? lang : DEFAULT_LANGUAGE;
   const table = messages[ui] || {};
   const fallback = messages[DEFAULT_LANGUAGE] || {};
@@ -70,6 +77,7 @@ export function createI18n(lang, { preferred = [], vocabulary = null, messages =
   const chain = fallbackChain(ui, preferred);
   const focusLabels = new Map();
   for (const area of (vocabulary && vocabulary.areas) || []) focusLabels.set(area.code, area.labels || {});
+  const cityNames = cityNameIndex(gazetteer);
 
   function lookup(key) {
     if (key in table) return table[key];
@@ -114,8 +122,15 @@ export function createI18n(lang, { preferred = [], vocabulary = null, messages =
     return labels[ui] || labels[DEFAULT_LANGUAGE] || code;
   }
 
+  /** A city as listings name it (English gazetteer name) in the UI language; unknown cities as they are. */
+  function city(name) {
+    if (!name) return '';
+    const names = cityNames.get(String(name));
+    return (names && names[ui]) || String(name);
+  }
+
   return {
-    lang: ui, chain, t, formatDate, region, language, focus,
+    lang: ui, chain, t, formatDate, region, language, focus, city,
     number: (n) => numberFmt.format(n),
     text: (obj) => pickText(obj, chain),
     focusCodes: () => [...focusLabels.keys()],

@@ -9,7 +9,7 @@ export function renderList(listEl, hits, { i18n, onOpen, near }) {
     const desc = i18n.text(d.description);
     const cities = (d.cities && d.cities.length ? d.cities : d.city ? [d.city] : []);
     const meta = [];
-    if (cities.length) meta.push(cities.join(', '));
+    if (cities.length) meta.push(cities.map((c) => i18n.city(c)).join(', '));
     if (d.online) meta.push(cities.length ? i18n.t('item.online') : i18n.t('item.onlineOnly'));
     if (near && validGeo(d._geo)) {
       const km = d._geoDistance != null ? d._geoDistance / 1000 : distanceKm(near, d._geo);

@@ -1,13 +1,15 @@
 // Atlas map site: wiring of state, search, map, list, card, network, statistics and export.
 import './style.css';
 import bundledVocabulary from '../../protocol/Vocabulary/focus-areas.json';
+import gazetteer from '../../protocol/Geo/gazetteer.json';
 import { loadConfig } from './config.js';
 import { createI18n, negotiateLanguage, UI_LANGUAGES } from './i18n.js';
 import {
-  createClient, buildBaseQuery, buildListQuery, buildNetworkQuery, buildExportQuery, buildListingQuery,
-  emptySelection, FACETS, PAGE_SIZE, MAX_HITS,
+  createClient, buildListQuery, buildNetworkQuery, buildExportQuery, buildListingQuery, buildCountQueries,
+  buildPlacesQuery, buildMapQueries, buildStatsQueries, buildCellListQuery, emptySelection, FACETS, PAGE_SIZE, POINT_LIMIT,
 } from './search.js';
-import { applySelection, facetCounts, facetCountsFromDistribution, matches } from './facets.js';
+import { levelForZoom, coarser, isTruncated, total, cellField, fitBounds } from './cells.js';
+import { labelCandidates } from './labels.js';
 import { toPoints } from './cluster.js';
 import { roundPosition } from './geo.js';
 import { toCSV, toGeoJSON, toJSON } from './export.js';
@@ -27,8 +29,11 @@ const state = {
 };
 const expanded = new Set();
 let config, client, vocabulary = bundledVocabulary, i18n, map = null;
-let base = { docs: [], filtered: [], total: 0, truncated: false, dist: null, loaded: false };
+// counts: exact organisation counts per facet; places: number of places of the whole search
+let counts = { total: 0, counts: Object.fromEntries(FACETS.map((f) => [f, []])) };
+let places = { total: 0 };
 let list = { hits: [], total: 0 };
+const INITIAL_ZOOM = 3;
 let mapBounds = null;
 let openListing = null;
 const inflight = {};
@@ -44,7 +49,7 @@ function initialLanguage() {
 }
 
 function setLanguage(lang) {
-  i18n = createI18n(lang, { preferred: preferredLanguages(), vocabulary });
+  i18n = createI18n(lang, { preferred: preferredLanguages(), vocabulary, gazetteer });
   document.documentElement.lang = i18n.lang;
   document.title = `${i18n.t('app.title')} — ${i18n.t('app.tagline')}`;
   for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = i18n.t(el.dataset.i18n);
@@ -61,11 +66,21 @@ async function run(channel, queries) {
   inflight[channel]?.abort();
   const ctrl = new AbortController();
   inflight[channel] = ctrl;
+  pending(+1);
   try {
     return await client.multiSearch(queries, { signal: ctrl.signal });
   } finally {
+    pending(-1);
     if (inflight[channel] === ctrl) delete inflight[channel];
   }
+}
+
+/** body[data-pending] is set while a search is in flight (tests wait on it; no visible effect). */
+let pendingCount = 0;
+function pending(d) {
+  pendingCount += d;
+  if (pendingCount > 0) document.body.dataset.pending = String(pendingCount);
+  else delete document.body.dataset.pending;
 }
 
 function showError(e) {
@@ -74,54 +89,98 @@ function showError(e) {
   $('status').classList.add('error');
 }
 
-// ---- base: all places of the current search (markers, facet counts, statistics) ----
-async function refreshBase({ fit = true, prefetched = null } = {}) {
-  let res;
-  try {
-    [res] = await (prefetched || run('base', [buildBaseQuery(state, config.index)]));
-  } catch (e) { showError(e); return; }
-  base.docs = res.hits;
-  base.total = res.estimatedTotalHits ?? res.totalHits ?? res.hits.length;
-  base.truncated = base.total > res.hits.length;
-  base.dist = res.facetDistribution || null;
-  base.loaded = true;
-  recompute({ fit });
+// ---- the search: counts, places, the map's view and the list in one request ----
+function listBbox() {
+  return state.view === 'map' && state.restrictToMap ? mapBounds : null;
 }
 
-function recompute({ fit = true } = {}) {
-  base.filtered = applySelection(base.docs, state.sel);
-  renderFacetPanel();
-  const points = toPoints(base.filtered);
-  if (map) {
-    map.quiet(() => map.setPoints(points, { fit: fit && !state.near }));
-    mapBounds = map.bounds();
-  }
+/** A text, facet or option change: everything, then (fit) the map is fitted to the places and the view asked again. */
+async function refreshAll({ fit = true } = {}) {
+  inflight.view?.abort();
+  const c = buildCountQueries(state, config.index);
+  const level = levelForZoom(map ? map.zoom() : INITIAL_ZOOM);
+  const queries = [
+    ...c.queries, buildPlacesQuery(state, config.index),
+    ...buildMapQueries(state, config.index, { bbox: mapBounds, level }),
+    buildListQuery(state, config.index, { bbox: listBbox(), page: 0 }),
+  ];
+  let results;
+  try {
+    results = await run('all', queries);
+  } catch (e) { showError(e); return; }
+  const n = c.queries.length;
+  counts = c.read(results.slice(0, n));
+  const placesRes = results[n];
+  places = { total: total(placesRes.facetDistribution?.cell_4), fit: fitBounds(placesRes.facetDistribution) };
   state.page = 0;
-  refreshList();
+  setList(results[n + 3]);
+  renderFacetPanel();
+  renderListPanel();
+  map?.relabel();
   if (state.view === 'network') refreshNetwork();
-  if (state.view === 'stats') renderStatsPanel();
+  if (state.view === 'stats') refreshStats();
+  if (map && fit && !state.near) {
+    map.quiet(() => map.fitBox(places.fit));
+    mapBounds = map.bounds();
+    await refreshView();
+  } else {
+    await showMap(results[n + 1], results[n + 2], level);
+  }
+}
+
+/** Draw the map's answer for the current view: individual places when few enough, grid-cell clusters otherwise. */
+async function showMap(cellsRes, pointsRes, level) {
+  if (!map) return;
+  let values = cellsRes.facetDistribution?.[cellField(level)] || {};
+  // an answer cut at maxValuesPerFacet would drop places: ask coarser cells until it is complete
+  while (isTruncated(values) && coarser(level) !== null) {
+    level = coarser(level);
+    let res;
+    try {
+      [res] = await run('view', [buildMapQueries(state, config.index, { bbox: mapBounds, level })[0]]);
+    } catch (e) { showError(e); return; }
+    values = res.facetDistribution?.[cellField(level)] || {};
+  }
+  const inView = total(values);
+  if (inView <= POINT_LIMIT && pointsRes.hits.length >= inView) map.quiet(() => map.setPoints(toPoints(pointsRes.hits)));
+  else map.setCells(level, values);
+  $('map').dataset.places = String(inView);
+  $('map').dataset.mode = map.mode();
+}
+
+/** A pan or zoom: the map's answer and the list for the new box, in one request. */
+async function refreshView() {
+  const level = levelForZoom(map.zoom());
+  const withList = state.view === 'map' && state.restrictToMap;
+  const queries = buildMapQueries(state, config.index, { bbox: mapBounds, level });
+  if (withList) queries.push(buildListQuery(state, config.index, { bbox: listBbox(), page: 0 }));
+  let results;
+  try {
+    results = await run('view', queries);
+  } catch (e) { showError(e); return; }
+  if (withList) { state.page = 0; setList(results[2]); renderListPanel(); }
+  await showMap(results[0], results[1], level);
 }
 
 function renderFacetPanel() {
-  const counts = base.truncated ? facetCountsFromDistribution(base.dist, state.sel) : facetCounts(base.docs, state.sel);
-  renderFacets($('facets'), counts, {
+  renderFacets($('facets'), counts.counts, {
     i18n, sel: state.sel, expanded,
-    onToggle: (facet, value, on) => { if (on) state.sel[facet].add(value); else state.sel[facet].delete(value); recompute(); },
+    onToggle: (facet, value, on) => { if (on) state.sel[facet].add(value); else state.sel[facet].delete(value); refreshAll(); },
     onExpand: (facet) => { if (expanded.has(facet)) expanded.delete(facet); else expanded.add(facet); renderFacetPanel(); document.getElementById('more-' + facet)?.focus(); },
   });
   renderActiveFilters($('active-filters'), {
     i18n, sel: state.sel,
-    onRemove: (facet, v) => { state.sel[facet].delete(v); recompute(); $('q').focus(); },
-    onClear: () => { for (const f of FACETS) state.sel[f].clear(); recompute(); $('q').focus(); },
+    onRemove: (facet, v) => { state.sel[facet].delete(v); refreshAll(); $('q').focus(); },
+    onClear: () => { for (const f of FACETS) state.sel[f].clear(); refreshAll(); $('q').focus(); },
   });
   const note = $('facet-note');
-  note.hidden = !base.truncated;
-  note.textContent = base.truncated ? i18n.t('facet.approx') : '';
+  note.hidden = true;
+  note.textContent = '';
 }
 
 // ---- list: one row per organisation, paginated, narrowed to the visible map area ----
-function listBbox() {
-  return state.view === 'map' && state.restrictToMap ? mapBounds : null;
+function setList(res) {
+  list = { hits: res.hits, total: res.totalHits ?? res.estimatedTotalHits ?? res.hits.length };
 }
 
 async function refreshList() {
@@ -132,7 +191,7 @@ async function refreshList() {
     [res] = await run('list', [buildListQuery(state, config.index, { bbox: listBbox(), page: state.page })]);
   } catch (e) { showError(e); listEl.removeAttribute('aria-busy'); return; }
   listEl.removeAttribute('aria-busy');
-  list = { hits: res.hits, total: res.totalHits ?? res.estimatedTotalHits ?? res.hits.length };
+  setList(res);
   renderListPanel();
 }
 
@@ -144,11 +203,21 @@ function renderListPanel() {
   });
   const status = $('status');
   status.classList.remove('error');
-  const places = base.filtered.filter((d) => d._geo).length;
   let text = list.total === 0 ? i18n.t('results.none') : i18n.t('results.count', { n: list.total });
-  text += ' · ' + i18n.t('results.places', { n: places });
-  if (base.truncated) text += ' ' + i18n.t('results.truncated', { n: i18n.number(MAX_HITS) });
+  text += ' · ' + i18n.t('results.places', { n: places.total });
   status.textContent = text;
+  status.dataset.organisations = String(counts.total);
+}
+
+/** Organisations at the grid cells of a cluster that cannot be split further (deepest zoom). */
+async function openCells(cells, lat, lng) {
+  let res;
+  try {
+    [res] = await run('cells', [buildCellListQuery(state, config.index, cells)]);
+  } catch (e) { showError(e); return; }
+  const shown = res.hits;
+  const all = res.totalHits ?? res.estimatedTotalHits ?? shown.length;
+  map.popupList(lat, lng, shown, Math.max(0, all - shown.length));
 }
 
 // ---- card ----
@@ -182,10 +251,16 @@ async function refreshNetwork() {
   renderNetwork(panel, buildGraph(res.hits, i18n.chain), { i18n, onOpen: openCard });
 }
 
-function renderStatsPanel() {
+async function refreshStats() {
+  const panel = $('panel-stats');
+  panel.setAttribute('aria-busy', 'true');
+  let results;
+  try {
+    results = await run('stats', buildStatsQueries(state, config.index));
+  } catch (e) { showError(e); panel.removeAttribute('aria-busy'); return; }
+  panel.removeAttribute('aria-busy');
   // gaps ignore the focus filter: "which focus areas are missing in this city?"
-  const gapDocs = base.docs.filter((d) => matches(d, state.sel, 'focus'));
-  renderStats($('panel-stats'), { docs: base.filtered, gapDocs, i18n });
+  renderStats(panel, { selection: results[0].facetDistribution || {}, gapDist: results[1].facetDistribution || {}, i18n });
 }
 
 // ---- tabs ----
@@ -202,7 +277,7 @@ function selectTab(view, { focus = false } = {}) {
   }
   if (view === 'map') { map?.invalidate(); refreshList(); }
   if (view === 'network') refreshNetwork();
-  if (view === 'stats') renderStatsPanel();
+  if (view === 'stats') refreshStats();
 }
 
 // ---- export ----
@@ -252,7 +327,7 @@ function nearMe() {
     map.quiet(() => map.flyTo(state.near.lat, state.near.lng, 9));
     mapBounds = map.bounds();
     state.page = 0;
-    refreshList();
+    refreshView();
   }, () => { statusEl.textContent = i18n.t('near.denied'); }, { enableHighAccuracy: false, timeout: 15000, maximumAge: 600000 });
 }
 
@@ -274,18 +349,18 @@ function rerenderAll() {
   renderPropose();
   map?.relabel();
   if (state.view === 'network') refreshNetwork();
-  if (state.view === 'stats') renderStatsPanel();
+  if (state.view === 'stats') refreshStats();
   if ($('card-dialog').open && openListing) openCard(openListing);
 }
 
 function bind() {
-  const onQuery = debounce(() => { state.q = $('q').value; refreshBase(); }, 180);
+  const onQuery = debounce(() => { state.q = $('q').value; refreshAll(); }, 180);
   $('q').addEventListener('input', onQuery);
-  $('search-form').addEventListener('submit', (e) => { e.preventDefault(); state.q = $('q').value; refreshBase(); });
+  $('search-form').addEventListener('submit', (e) => { e.preventDefault(); state.q = $('q').value; refreshAll(); });
   $('lang-select').addEventListener('change', (e) => { setLanguage(e.target.value); rerenderAll(); });
-  $('opt-press').addEventListener('change', (e) => { state.press = e.target.checked; refreshBase(); });
-  $('opt-endorsed').addEventListener('change', (e) => { state.endorsed = e.target.checked; refreshBase(); });
-  $('opt-hide-alerts').addEventListener('change', (e) => { state.hideAlerts = e.target.checked; refreshBase(); });
+  $('opt-press').addEventListener('change', (e) => { state.press = e.target.checked; refreshAll(); });
+  $('opt-endorsed').addEventListener('change', (e) => { state.endorsed = e.target.checked; refreshAll(); });
+  $('opt-hide-alerts').addEventListener('change', (e) => { state.hideAlerts = e.target.checked; refreshAll(); });
   $('opt-map-area').addEventListener('change', (e) => { state.restrictToMap = e.target.checked; state.page = 0; refreshList(); });
   $('near-btn').addEventListener('click', nearMe);
   $('near-clear').addEventListener('click', () => { state.near = null; renderNear(); state.page = 0; refreshList(); $('near-btn').focus(); });
@@ -331,18 +406,23 @@ async function main() {
   bind();
   renderPropose();
   // the map code and the first search load in parallel (matters on slow connections)
+  // (the first answer covers the whole world: the list and counts are shown before the map is fitted)
   const mapModule = import('./map.js');
-  const prefetched = run('base', [buildBaseQuery(state, config.index)]);
-  prefetched.catch(() => {});
+  const first = refreshAll({ fit: false });
   const { createMap } = await mapModule;
   map = createMap($('map'), {
-    getI18n: () => i18n, onOpen: openCard, tiles: config.tiles,
-    onMove: (b) => { mapBounds = b; state.page = 0; if (state.view === 'map' && state.restrictToMap) debouncedList(); },
+    getI18n: () => i18n, onOpen: openCard, onCellOpen: openCells, tiles: config.tiles,
+    getLabels: () => labelCandidates(gazetteer, new Set(counts.counts.city.filter((c) => c.count > 0).map((c) => c.value)), i18n.city),
+    onMove: (b) => { mapBounds = b; state.page = 0; debouncedView(); },
   });
-  await refreshBase({ fit: true, prefetched });
+  await first;
+  map.quiet(() => map.fitBox(places.fit));
+  mapBounds = map.bounds();
+  map.relabel();
+  await refreshView();
   document.body.dataset.ready = 'true';
 }
 
-const debouncedList = debounce(() => refreshList(), 200);
+const debouncedView = debounce(() => refreshView(), 200);
 
 main();

@@ -5,13 +5,15 @@ import 'leaflet/dist/leaflet.css';
 import { feature } from 'topojson-client';
 import worldUrl from 'world-atlas/countries-110m.json?url';
 import { createClusterIndex, samePosition, pointsBounds, CLUSTER_MAX_ZOOM } from './cluster.js';
+import { cellPoints } from './cells.js';
+import { chooseLabels } from './labels.js';
 import { unwrapGeometry } from './geo.js';
 import { h } from './dom.js';
 import { safeUrl } from './links.js';
 
 const ANTARCTICA = '010';
 
-export function createMap(el, { getI18n, onOpen, onMove, tiles = null }) {
+export function createMap(el, { getI18n, onOpen, onMove, onCellOpen, getLabels = () => [], tiles = null }) {
   const map = L.map(el, {
     center: [50, 25], zoom: 3, minZoom: 2, maxZoom: CLUSTER_MAX_ZOOM,
     worldCopyJump: false, maxBounds: [[-85, -220], [85, 220]], maxBoundsViscosity: 0.8,
@@ -30,9 +32,31 @@ export function createMap(el, { getI18n, onOpen, onMove, tiles = null }) {
 
   loadBasemap(map, !!tileLayer);
 
+  // place labels sit above the basemap and below the markers; decorative (the list is the accessible equivalent)
+  map.createPane('labels');
+  map.getPane('labels').style.zIndex = '450';
+  map.getPane('labels').style.pointerEvents = 'none';
+  const labels = L.layerGroup().addTo(map);
   const markers = L.layerGroup().addTo(map);
   let index = null;
   let points = [];
+  let mode = 'points';
+
+  function renderLabels() {
+    labels.clearLayers();
+    const size = map.getSize();
+    const chosen = chooseLabels(getLabels(), {
+      zoom: map.getZoom(), view: { width: size.x, height: size.y },
+      project: (lat, lng) => map.latLngToContainerPoint([lat, lng]),
+    });
+    for (const c of chosen) {
+      const icon = L.divIcon({
+        className: 'place-label' + (c.capital ? ' capital' : ''), iconSize: null, iconAnchor: [3, 8],
+        html: h('span.place-label-text', { 'data-city': c.key, 'aria-hidden': 'true' }, c.name),
+      });
+      labels.addLayer(L.marker([c.lat, c.lng], { icon, pane: 'labels', interactive: false, keyboard: false }));
+    }
+  }
 
   function render() {
     markers.clearLayers();
@@ -44,12 +68,23 @@ export function createMap(el, { getI18n, onOpen, onMove, tiles = null }) {
     const clusters = index.getClusters([west, Math.max(-85, b.getSouth()), east, Math.min(85, b.getNorth())], zoom);
     for (const c of clusters) {
       const [lng, lat] = c.geometry.coordinates;
-      if (c.properties.cluster) {
+      if (mode === 'cells') {
+        const count = c.properties.count;
+        const size = count < 10 ? 34 : count < 100 ? 40 : count < 10000 ? 48 : 56;
+        const icon = L.divIcon({
+          className: 'cluster-marker', iconSize: [size, size],
+          html: h('span.cluster-icon', null, h('span', { 'aria-hidden': 'true', 'data-count': count }, i18n.number(count))),
+        });
+        const m = L.marker([lat, lng], { icon, keyboard: true, riseOnHover: true });
+        m.on('click', () => openCell(c, lat, lng));
+        m.on('add', () => label(m, i18n.t('map.cluster', { n: count })));
+        markers.addLayer(m);
+      } else if (c.properties.cluster) {
         const count = c.properties.point_count;
         const size = count < 10 ? 34 : count < 100 ? 40 : 48;
         const icon = L.divIcon({
           className: 'cluster-marker', iconSize: [size, size],
-          html: h('span.cluster-icon', null, h('span', { 'aria-hidden': 'true' }, i18n.number(count))),
+          html: h('span.cluster-icon', null, h('span', { 'aria-hidden': 'true', 'data-count': count }, i18n.number(count))),
         });
         const m = L.marker([lat, lng], { icon, keyboard: true, riseOnHover: true });
         m.on('click', () => openCluster(c, lat, lng));
@@ -78,6 +113,28 @@ export function createMap(el, { getI18n, onOpen, onMove, tiles = null }) {
     el.setAttribute('title', text);
   }
 
+  // a cluster of grid cells: zoom in; at the deepest zoom, the places themselves are listed by the caller
+  function openCell(c, lat, lng) {
+    const zoom = map.getZoom();
+    if (zoom < CLUSTER_MAX_ZOOM) {
+      map.setView([lat, lng], Math.min(CLUSTER_MAX_ZOOM, zoom + 2), { animate: false });
+      return;
+    }
+    const cells = c.properties.cluster
+      ? index.getLeaves(c.properties.cluster_id, Infinity).map((l) => l.properties)
+      : [c.properties];
+    onCellOpen?.(cells.map((p) => ({ level: p.level, cell: p.cell })), lat, lng);
+  }
+
+  function popupList(lat, lng, entries, more = 0) {
+    const i18n = getI18n();
+    const items = entries.map((e) => h('li', null, h('button', { type: 'button', class: 'btn-link', onclick: () => { map.closePopup(); onOpen(e.listing_id); } }, i18n.text(e.name)?.text || e.listing_id)));
+    const content = h('div.popup-list', null, h('p.popup-title', null, i18n.t('map.here')), h('ul', null, items),
+      more > 0 ? h('p.hint', null, i18n.t('map.more', { n: more })) : null);
+    L.popup({ maxHeight: 260, autoPanPadding: [20, 20] }).setLatLng([lat, lng]).setContent(content).openOn(map);
+    setTimeout(() => content.querySelector('button')?.focus(), 50);
+  }
+
   function openCluster(c, lat, lng) {
     const id = c.properties.cluster_id;
     const leaves = index.getLeaves(id, Infinity);
@@ -104,6 +161,7 @@ export function createMap(el, { getI18n, onOpen, onMove, tiles = null }) {
   let silent = false;
   map.on('moveend', () => {
     render();
+    renderLabels();
     if (!silent) onMove(currentBounds());
   });
 
@@ -114,11 +172,28 @@ export function createMap(el, { getI18n, onOpen, onMove, tiles = null }) {
 
   return {
     leaflet: map,
+    /** Individual places (few enough in the view): clustered in the browser, popups list their names. */
     setPoints(newPoints, { fit = false } = {}) {
       points = newPoints;
+      mode = 'points';
       index = createClusterIndex(points);
       if (fit) this.fitAll(); else render();
     },
+    /** Grid-cell counts of the view (facet distribution of `cell_<level>`): one weighted point per cell. */
+    setCells(level, values) {
+      points = cellPoints(level, values);
+      mode = 'cells';
+      index = createClusterIndex(points, { weighted: true });
+      render();
+    },
+    /** Fit to [[south, west], [north, east]] (or the default view for null). */
+    fitBox(bounds) {
+      if (bounds) map.fitBounds(bounds, { padding: [30, 30], maxZoom: 10, animate: false });
+      else map.setView([50, 25], 3, { animate: false });
+    },
+    zoom: () => map.getZoom(),
+    popupList,
+    mode: () => mode,
     fitAll() {
       const bounds = pointsBounds(points);
       if (bounds) map.fitBounds(bounds, { padding: [30, 30], maxZoom: 10, animate: false });
@@ -128,7 +203,7 @@ export function createMap(el, { getI18n, onOpen, onMove, tiles = null }) {
     flyTo(lat, lng, zoom = 11) { map.setView([lat, lng], zoom, { animate: false }); },
     bounds: currentBounds,
     invalidate() { map.invalidateSize({ animate: false }); },
-    relabel: render,
+    relabel() { render(); renderLabels(); },
     /** Move without triggering onMove (used for programmatic fits). */
     quiet(fn) { silent = true; try { fn(); } finally { silent = false; } },
   };

@@ -4,10 +4,12 @@
 /** Facet groups shown in the UI; `city`/`country` are per place, `focus`/`languages` per organisation. */
 export const FACETS = Object.freeze(['country', 'city', 'focus', 'languages']);
 
-/** Fields needed to draw markers and count facets (kept small: fetched for up to MAX_HITS places). */
-export const BASE_FIELDS = Object.freeze([
-  'doc_id', 'listing_id', '_geo', 'name', 'city', 'country', 'focus', 'languages', 'online', 'has_alerts',
-]);
+/** Document field of each facet group: per place (map markers, list) and per organisation (counts). */
+export const PLACE_FIELD = Object.freeze({ country: 'country', city: 'city', focus: 'focus', languages: 'languages' });
+export const ORG_FIELD = Object.freeze({ country: 'countries', city: 'cities', focus: 'focus', languages: 'languages' });
+
+/** Fields of an individual map marker (only fetched when the view holds at most POINT_LIMIT places). */
+export const MARKER_FIELDS = Object.freeze(['doc_id', 'listing_id', '_geo', 'name', 'city', 'country', 'has_alerts']);
 
 /** Fields for a row of the result list. */
 export const LIST_FIELDS = Object.freeze([
@@ -29,6 +31,8 @@ export const NETWORK_FIELDS = Object.freeze([
 
 export const MAX_HITS = 10000;
 export const PAGE_SIZE = 20;
+/** Individual markers when the visible box holds at most this many places; clusters from grid cells otherwise. */
+export const POINT_LIMIT = 250;
 
 /** Quote a user-provided value for a Meilisearch filter expression. */
 export function quote(value) {
@@ -81,14 +85,15 @@ export function emptySelection() {
  * state: {sel: {facet: Set}, press, contact, endorsed, hideAlerts, near: {lat,lng,radiusKm?}}
  * options: bbox (map bounds) to restrict to, includeOnline (with bbox: online helpers stay listed), skipFacets
  */
-export function buildFilter(state, { bbox = null, includeOnline = true, skipFacets = false, except = null } = {}) {
+export function buildFilter(state, { bbox = null, includeOnline = true, skipFacets = false, except = null, fields = PLACE_FIELD } = {}) {
   const parts = [];
   if (!skipFacets && state.sel) {
     for (const facet of FACETS) {
       if (facet === except) continue;
       const values = [...(state.sel[facet] || [])];
-      if (values.length === 1) parts.push(`${facet} = ${quote(values[0])}`);
-      else if (values.length > 1) parts.push(`${facet} IN [${values.map(quote).join(', ')}]`);
+      const field = fields[facet];
+      if (values.length === 1) parts.push(`${field} = ${quote(values[0])}`);
+      else if (values.length > 1) parts.push(`${field} IN [${values.map(quote).join(', ')}]`);
     }
   }
   if (state.press) parts.push('has_press_contact = true');
@@ -103,17 +108,79 @@ export function buildFilter(state, { bbox = null, includeOnline = true, skipFace
   return parts;
 }
 
+/** Text query: every word must match (with Meilisearch's typo and prefix tolerance), so counts mean "matches". */
 function withQ(state) {
   const q = (state.q || '').trim();
-  return q ? { q } : { q: '' };
+  return q ? { q, matchingStrategy: 'all' } : { q: '' };
 }
 
-/** Query for all places of the current search (markers + client-side facet counts). Facet selections are applied in the browser. */
-export function buildBaseQuery(state, index) {
+/**
+ * Organisation counts (exact, at any size): facet distributions over the one `primary` document of each
+ * organisation, with organisation-level fields. Disjunctive: each group with a selection gets its own query that
+ * ignores that selection (OR inside a group, AND across groups). Returns {queries, read(results) → {total, counts}}.
+ */
+export function buildCountQueries(state, index) {
+  const base = (except) => ({
+    indexUid: index, ...withQ(state), limit: 0,
+    filter: [...buildFilter(state, { except, fields: ORG_FIELD }), 'primary = true'],
+  });
+  const selected = FACETS.filter((f) => state.sel && state.sel[f] && state.sel[f].size > 0);
+  const queries = [{ ...base(null), facets: ['primary', ...FACETS.filter((f) => !selected.includes(f)).map((f) => ORG_FIELD[f])] }];
+  for (const f of selected) queries.push({ ...base(f), facets: [ORG_FIELD[f]] });
+  function read(results) {
+    const counts = {};
+    const from = (res, f) => (res.facetDistribution || {})[ORG_FIELD[f]] || {};
+    for (const f of FACETS) {
+      const i = selected.indexOf(f);
+      counts[f] = facetList(from(i < 0 ? results[0] : results[i + 1], f), state.sel && state.sel[f]);
+    }
+    const total = ((results[0].facetDistribution || {}).primary || {}).true || 0;
+    return { total, counts };
+  }
+  return { queries, read };
+}
+
+/** {value: count} → [{value, count}] sorted by count desc then value; selected values are always present. */
+export function facetList(dist, selected = null) {
+  const m = new Map(Object.entries(dist || {}));
+  for (const v of selected || []) if (!m.has(v)) m.set(v, 0);
+  return [...m.entries()].map(([value, count]) => ({ value, count }))
+    .sort((a, b) => b.count - a.count || String(a.value).localeCompare(String(b.value)));
+}
+
+/** Places of the whole search (no map box): their number and coarse cells to fit the map to. */
+export function buildPlacesQuery(state, index, fitLevels = [4, 8]) {
+  return { indexUid: index, ...withQ(state), filter: buildFilter(state), limit: 0, facets: fitLevels.map((l) => `cell_${l}`) };
+}
+
+/** Map answer for a box: grid-cell counts at `level`, and the places themselves (few enough to draw one by one). */
+export function buildMapQueries(state, index, { bbox = null, level, pointLimit = POINT_LIMIT }) {
+  const filter = buildFilter(state, { bbox, includeOnline: false });
+  if (!bbox) filter.push('cell_4 EXISTS'); // places only (online-only organisations have no cell)
+  return [
+    { indexUid: index, ...withQ(state), filter, limit: 0, facets: [`cell_${level}`] },
+    { indexUid: index, ...withQ(state), filter, limit: pointLimit, attributesToRetrieve: [...MARKER_FIELDS] },
+  ];
+}
+
+/** Organisations at some grid cells (a cluster at the deepest zoom): names for a popup, the rest is in the list. */
+export function buildCellListQuery(state, index, cells, { limit = 50 } = {}) {
+  const byCell = cells.slice(0, 100).map((c) => `cell_${Number(c.level)} = ${quote(c.cell)}`);
+  const filter = buildFilter(state, { includeOnline: false });
+  if (byCell.length) filter.push(byCell.length === 1 ? byCell[0] : `(${byCell.join(' OR ')})`);
   return {
-    indexUid: index, ...withQ(state), filter: buildFilter(state, { skipFacets: true }),
-    limit: MAX_HITS, offset: 0, attributesToRetrieve: [...BASE_FIELDS], facets: [...FACETS],
+    indexUid: index, ...withQ(state), filter, distinct: 'listing_id', page: 1, hitsPerPage: limit,
+    attributesToRetrieve: ['listing_id', 'name'],
   };
+}
+
+/** Statistics: organisations by country, city and focus (full selection), and city × focus pairs for gaps. */
+export function buildStatsQueries(state, index) {
+  const filter = (except) => [...buildFilter(state, { except, fields: ORG_FIELD }), 'primary = true'];
+  return [
+    { indexUid: index, ...withQ(state), filter: filter(null), limit: 0, facets: ['countries', 'cities', 'focus'] },
+    { indexUid: index, ...withQ(state), filter: filter('focus'), limit: 0, facets: ['cities', 'city_focus', 'countries'] },
+  ];
 }
 
 /** Paginated text result list: one row per organisation. */

@@ -1,39 +1,28 @@
-// Counts for congress organisers and "gaps" (focus areas with no organisation in a city).
+// Counts for congress organisers and "gaps" (focus areas with no organisation in a city), from Meilisearch facet
+// distributions over the organisations' primary documents (buildStatsQueries): exact at any size.
+import { facetList } from './search.js';
 
-function vals(doc, key) {
-  const v = doc[key];
-  if (v == null || v === '') return [];
-  return Array.isArray(v) ? v : [v];
-}
-
-/** Number of distinct organisations per value of `key` (docs are places; one org may have many). */
-export function countBy(docs, key) {
-  const m = new Map();
-  for (const d of docs) {
-    for (const v of vals(d, key)) {
-      if (!m.has(v)) m.set(v, new Set());
-      m.get(v).add(d.listing_id);
-    }
-  }
-  return [...m.entries()].map(([value, s]) => ({ value, count: s.size }))
-    .sort((a, b) => b.count - a.count || String(a.value).localeCompare(String(b.value)));
+/** Organisations per value of a facet distribution, sorted by count desc, then value. */
+export function countList(dist) {
+  return facetList(dist);
 }
 
 /**
- * For every city among `docs`, the focus codes (from `focusCodes`, in vocabulary order) with no organisation there.
- * Returns [{city, country, organisations, missing: [code]}] sorted by number of organisations (desc).
+ * For every city (organisations per city: `cityDist`), the focus codes (from `focusCodes`, in vocabulary order)
+ * with no organisation there, from the `city_focus` distribution ("<city>|<focus>" → organisations).
+ * Returns [{city, organisations, missing: [code]}] sorted by number of organisations (desc), then city.
  */
-export function gaps(docs, focusCodes) {
-  const cities = new Map();
-  for (const d of docs) {
-    if (!d.city) continue;
-    const key = `${d.city}\u0000${d.country || ''}`;
-    if (!cities.has(key)) cities.set(key, { city: d.city, country: d.country || null, orgs: new Set(), covered: new Set() });
-    const c = cities.get(key);
-    c.orgs.add(d.listing_id);
-    for (const f of vals(d, 'focus')) c.covered.add(f);
+export function gaps(cityDist, cityFocusDist, focusCodes) {
+  const covered = new Map();
+  for (const [pair, n] of Object.entries(cityFocusDist || {})) {
+    const i = pair.lastIndexOf('|');
+    if (i < 0 || !(n > 0)) continue;
+    const city = pair.slice(0, i);
+    if (!covered.has(city)) covered.set(city, new Set());
+    covered.get(city).add(pair.slice(i + 1));
   }
-  return [...cities.values()]
-    .map((c) => ({ city: c.city, country: c.country, organisations: c.orgs.size, missing: focusCodes.filter((f) => !c.covered.has(f)) }))
+  return Object.entries(cityDist || {})
+    .filter(([, n]) => n > 0)
+    .map(([city, n]) => ({ city, organisations: n, missing: focusCodes.filter((f) => !covered.get(city)?.has(f)) }))
     .sort((a, b) => b.organisations - a.organisations || a.city.localeCompare(b.city));
 }

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { buildGraph, layoutGraph } from '../src/network.js';
-import { countBy, gaps } from '../src/stats.js';
+import { countList, gaps } from '../src/stats.js';
 import { safeUrl, contactHref } from '../src/links.js';
 import { validateConfig } from '../src/config.js';
 import { buildCsp, resolveInside, parseArgs } from '../serve.mjs';
@@ -34,21 +34,21 @@ describe('network graph', () => {
 });
 
 describe('statistics and gaps', () => {
-  const docs = [
-    { listing_id: 'A', city: 'Berlin', country: 'DE', focus: ['legal-aid'] },
-    { listing_id: 'A', city: 'Tbilisi', country: 'GE', focus: ['legal-aid'] },
-    { listing_id: 'B', city: 'Berlin', country: 'DE', focus: ['media', 'legal-aid'] },
-    { listing_id: 'C', city: null, country: null, focus: ['housing'] },
-  ];
+  // facet distributions over primary documents: A in Berlin + Tbilisi (legal aid), B in Berlin (media, legal aid)
+  const cities = { Berlin: 2, Tbilisi: 1 };
+  const cityFocus = { 'Berlin|legal-aid': 2, 'Berlin|media': 1, 'Tbilisi|legal-aid': 1 };
   it('counts organisations per value', () => {
-    expect(countBy(docs, 'country')).toEqual([{ value: 'DE', count: 2 }, { value: 'GE', count: 1 }]);
-    expect(countBy(docs, 'focus')).toEqual([{ value: 'legal-aid', count: 2 }, { value: 'housing', count: 1 }, { value: 'media', count: 1 }]);
+    expect(countList({ DE: 2, GE: 1 })).toEqual([{ value: 'DE', count: 2 }, { value: 'GE', count: 1 }]);
+    expect(countList({ media: 1, 'legal-aid': 2, housing: 1 })).toEqual([{ value: 'legal-aid', count: 2 }, { value: 'housing', count: 1 }, { value: 'media', count: 1 }]);
   });
   it('gaps: focus areas with no organisation in a city (vocabulary order)', () => {
-    expect(gaps(docs, ['legal-aid', 'media', 'housing'])).toEqual([
-      { city: 'Berlin', country: 'DE', organisations: 2, missing: ['housing'] },
-      { city: 'Tbilisi', country: 'GE', organisations: 1, missing: ['media', 'housing'] },
+    expect(gaps(cities, cityFocus, ['legal-aid', 'media', 'housing'])).toEqual([
+      { city: 'Berlin', organisations: 2, missing: ['housing'] },
+      { city: 'Tbilisi', organisations: 1, missing: ['media', 'housing'] },
     ]);
+  });
+  it('gaps: a city name containing the separator keeps its focus codes apart', () => {
+    expect(gaps({ 'A|B': 1 }, { 'A|B|media': 1 }, ['media', 'housing'])).toEqual([{ city: 'A|B', organisations: 1, missing: ['housing'] }]);
   });
 });
 

@@ -1,5 +1,8 @@
 import { describe, it, expect, vi } from 'vitest';
-import { quote, buildFilter, bboxFilter, normaliseBbox, buildBaseQuery, buildListQuery, buildExportQuery, buildListingQuery, buildNetworkQuery, emptySelection, createClient, MAX_HITS } from '../src/search.js';
+import {
+  quote, buildFilter, bboxFilter, normaliseBbox, buildListQuery, buildExportQuery, buildListingQuery, buildNetworkQuery, emptySelection,
+  createClient, MAX_HITS, buildCountQueries, buildPlacesQuery, buildMapQueries, buildStatsQueries, buildCellListQuery, facetList, POINT_LIMIT, ORG_FIELD,
+} from '../src/search.js';
 
 const st = (o = {}) => ({ q: '', sel: emptySelection(), ...o });
 
@@ -60,14 +63,60 @@ describe('bounding boxes', () => {
 });
 
 describe('queries', () => {
-  it('base query fetches all places with marker fields only and no facet filters', () => {
-    const s = st({ q: ' legal ', press: true });
+  it('count queries: organisation-level fields over primary documents, one disjunctive query per selected group', () => {
+    const s = st({ q: ' legal aid ', press: true });
     s.sel.city.add('Berlin');
-    const q = buildBaseQuery(s, 'organisations');
-    expect(q).toMatchObject({ indexUid: 'organisations', q: 'legal', filter: ['has_press_contact = true'], limit: MAX_HITS, offset: 0 });
-    expect(q.distinct).toBeUndefined();
-    expect(q.attributesToRetrieve).toEqual(expect.arrayContaining(['listing_id', '_geo', 'name', 'city', 'focus', 'languages']));
-    expect(q.attributesToRetrieve).not.toContain('contacts');
+    s.sel.focus.add('legal-aid');
+    const { queries, read } = buildCountQueries(s, 'organisations');
+    expect(queries).toHaveLength(3);
+    expect(queries[0]).toMatchObject({ indexUid: 'organisations', q: 'legal aid', matchingStrategy: 'all', limit: 0, facets: ['primary', 'countries', 'languages'] });
+    expect(queries[0].filter).toEqual(['cities = "Berlin"', 'focus = "legal-aid"', 'has_press_contact = true', 'primary = true']);
+    expect(queries[1]).toMatchObject({ facets: ['cities'], filter: ['focus = "legal-aid"', 'has_press_contact = true', 'primary = true'] });
+    expect(queries[2]).toMatchObject({ facets: ['focus'], filter: ['cities = "Berlin"', 'has_press_contact = true', 'primary = true'] });
+    for (const q of queries) expect(q.attributesToRetrieve).toBeUndefined();
+    const out = read([
+      { facetDistribution: { primary: { true: 7 }, countries: { DE: 5, GE: 2 }, languages: { ru: 7 } } },
+      { facetDistribution: { cities: { Berlin: 5, Tbilisi: 2 } } },
+      { facetDistribution: { focus: { media: 1 } } },
+    ]);
+    expect(out.total).toBe(7);
+    expect(out.counts.city).toEqual([{ value: 'Berlin', count: 5 }, { value: 'Tbilisi', count: 2 }]);
+    // a selected value with no organisation left stays visible with 0
+    expect(out.counts.focus).toEqual([{ value: 'media', count: 1 }, { value: 'legal-aid', count: 0 }]);
+    expect(out.counts.country[0]).toEqual({ value: 'DE', count: 5 });
+  });
+  it('count queries without a selection: one query, every group', () => {
+    const { queries } = buildCountQueries(st(), 'i');
+    expect(queries).toHaveLength(1);
+    expect(queries[0].facets).toEqual(['primary', ...Object.values(ORG_FIELD)]);
+    expect(queries[0].q).toBe('');
+    expect(queries[0].matchingStrategy).toBeUndefined();
+  });
+  it('map queries: cell counts and few places of the box, place-level filters, no online helpers', () => {
+    const s = st();
+    s.sel.city.add('Berlin');
+    const [cells, points] = buildMapQueries(s, 'i', { bbox: { north: 53, south: 52, east: 14, west: 13 }, level: 8 });
+    expect(cells).toMatchObject({ limit: 0, facets: ['cell_8'], filter: ['city = "Berlin"', '_geoBoundingBox([53, 14], [52, 13])'] });
+    expect(points).toMatchObject({ limit: POINT_LIMIT, filter: cells.filter });
+    expect(points.attributesToRetrieve).toEqual(expect.arrayContaining(['listing_id', '_geo', 'name']));
+    expect(points.attributesToRetrieve).not.toContain('description');
+    const [world] = buildMapQueries(st(), 'i', { bbox: null, level: 4 });
+    expect(world.filter).toEqual(['cell_4 EXISTS']);
+  });
+  it('places, statistics and cell-list queries', () => {
+    expect(buildPlacesQuery(st(), 'i')).toMatchObject({ limit: 0, facets: ['cell_4', 'cell_8'] });
+    const s = st();
+    s.sel.focus.add('media');
+    const [sel, gaps] = buildStatsQueries(s, 'i');
+    expect(sel.filter).toEqual(['focus = "media"', 'primary = true']);
+    expect(gaps.filter).toEqual(['primary = true']);
+    expect(gaps.facets).toContain('city_focus');
+    const c = buildCellListQuery(st(), 'i', [{ level: 16, cell: '1_2' }, { level: 16, cell: '3"4' }]);
+    expect(c.filter).toEqual(['(cell_16 = "1_2" OR cell_16 = "3\\"4")']);
+    expect(c).toMatchObject({ distinct: 'listing_id', hitsPerPage: 50 });
+  });
+  it('facetList sorts by count then value and keeps selected values', () => {
+    expect(facetList({ b: 1, a: 1, c: 3 }, new Set(['z']))).toEqual([{ value: 'c', count: 3 }, { value: 'a', count: 1 }, { value: 'b', count: 1 }, { value: 'z', count: 0 }]);
   });
   it('list query is distinct by listing, paginated, sorted by distance near me', () => {
     const q = buildListQuery(st({ near: { lat: 52.5, lng: 13.4 } }), 'idx', { page: 2, pageSize: 20, bbox: { north: 1, south: 0, east: 1, west: 0 } });

@@ -161,7 +161,7 @@ public sealed class ForgeryAndStateAttackTests(MeilisearchFixture meili) : IClas
         Assert.False(result.Ok);
         Assert.Equal("Named", Assert.Single(await indexer.Search.DocsOfAsync(id)).Name["en"]);
         Assert.NotEmpty(indexer.Alerts(AlertKinds.RootMismatch));
-        Assert.Equal(1, indexer.Store.GetRow("tbilisi", id)!.Seq);
+        Assert.Equal(1, indexer.Store.Read(s => s.Listings.Get("tbilisi", id))!.Seq);
     }
 
     [Fact]
@@ -180,7 +180,7 @@ public sealed class ForgeryAndStateAttackTests(MeilisearchFixture meili) : IClas
 
         Assert.All(results, r => Assert.True(r.Ok, r.Error));
         Assert.NotEmpty(await indexer.Search.DocsOfAsync(victim));
-        Assert.Equal(ListingState.Conflict, indexer.Store.GetRow("node-b", victim)!.State);
+        Assert.Equal(ListingState.Conflict, indexer.Store.Read(s => s.Listings.Get("node-b", victim))!.State);
         Assert.NotEmpty(indexer.Alerts(AlertKinds.IdConflict));
     }
 

@@ -79,6 +79,6 @@ public sealed class HonestSyncTests(MeilisearchFixture meili) : IClassFixture<Me
         Assert.True(result.Ok, result.Error);
         Assert.Equal(1200, result.Applied);
         Assert.Equal(1200, (await indexer.Search.DocsAsync()).Count);
-        Assert.Equal(peer.FeedSeq, indexer.Store.ListPeers().Single().Cursor);
+        Assert.Equal(peer.FeedSeq, indexer.Store.Read(s => s.Peers.List()).Single().Cursor);
     }
 }

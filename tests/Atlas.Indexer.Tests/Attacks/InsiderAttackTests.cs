@@ -23,7 +23,7 @@ public sealed class InsiderAttackTests(MeilisearchFixture meili) : IClassFixture
         var alert = Assert.Single(held.Alerts);
         Assert.Equal(AlertKinds.ContactChanged, alert.Kind);
         Assert.True(held.HasAlerts);
-        Assert.Equal(2, indexer.Store.GetRow("berlin", id)!.Seq);
+        Assert.Equal(2, indexer.Store.Read(s => s.Listings.Get("berlin", id))!.Seq);
 
         indexer.Time.Advance(TimeSpan.FromSeconds(31));
         Assert.True((await indexer.SyncOneAsync(peer)).Ok);
@@ -92,7 +92,7 @@ public sealed class InsiderAttackTests(MeilisearchFixture meili) : IClassFixture
 
         Assert.Equal(5, (await indexer.Search.DocsAsync()).Count);
         Assert.Empty(await indexer.Search.DocsOfAsync(burst[2]));
-        var row = indexer.Store.GetRow("burst", burst[2])!;
+        var row = indexer.Store.Read(s => s.Listings.Get("burst", burst[2]))!;
         Assert.Equal(ListingState.Quarantined, row.State);
         Assert.Contains("new organisations", row.Reason);
         Assert.Contains(indexer.Alerts(AlertKinds.NewNodeBurst), a => a.ListingId == burst[2]);

@@ -33,7 +33,7 @@ public sealed class PushTests(MeilisearchFixture meili, ITestOutputHelper output
         _app.Services.GetRequiredService<Database>().Migrate();
         foreach (var p in peers)
         {
-            _app.Services.GetRequiredService<StateStore>().AddPeer(p.BaseUrl, p.Root.Kid, null);
+            _app.Services.GetRequiredService<StateStore>().Write(s => s.Peers.Add(p.BaseUrl, p.Root.Kid, null));
         }
         await _app.StartAsync();
         return _app.Urls.First().TrimEnd('/');
@@ -130,7 +130,7 @@ public sealed class PushTests(MeilisearchFixture meili, ITestOutputHelper output
         Assert.Equal(HttpStatusCode.BadRequest, unsigned.StatusCode);
         using var splitView = await Post($"{url}/atlas/v1/notify", peer.SignHead(root: HeadRoot.Compute([])));
         Assert.Contains("split view", await splitView.Content.ReadAsStringAsync());
-        Assert.Contains(_app!.Services.GetRequiredService<StateStore>().Alerts(), a => a.Kind == AlertKinds.SplitView);
+        Assert.Contains(_app!.Services.GetRequiredService<StateStore>().Read(s => s.Alerts.List()), a => a.Kind == AlertKinds.SplitView);
     }
 
     /// <summary>A push that lands while that node's pass is running is not lost: the pass's own "next poll in

@@ -29,7 +29,7 @@ public sealed class TrustAndTransportAttackTests(MeilisearchFixture meili) : ICl
         Assert.False(frozen.Ok);
         Assert.Contains(nameof(ProtocolError.Expired), frozen.Error);
         Assert.Empty(await indexer.Search.DocsOfAsync(id));
-        Assert.NotNull(indexer.Store.ListPeers().Single().HiddenReason);
+        Assert.NotNull(indexer.Store.Read(s => s.Peers.List()).Single().HiddenReason);
 
         peer.HeadOverride = null;
         Assert.True((await indexer.SyncOneAsync(peer)).Ok);
@@ -69,7 +69,7 @@ public sealed class TrustAndTransportAttackTests(MeilisearchFixture meili) : ICl
 
         Assert.True(revoked.Ok, revoked.Error);
         Assert.Empty(await indexer.Search.DocsAsync());
-        Assert.All(ids, id => Assert.Equal(ListingState.Revoked, indexer.Store.GetRow("paris", id)!.State));
+        Assert.All(ids, id => Assert.Equal(ListingState.Revoked, indexer.Store.Read(s => s.Listings.Get("paris", id))!.State));
 
         peer.ResignAll();
         Assert.True((await indexer.SyncOneAsync(peer)).Ok);
@@ -93,7 +93,7 @@ public sealed class TrustAndTransportAttackTests(MeilisearchFixture meili) : ICl
         var result = await indexer.SyncOneAsync(peer);
 
         Assert.True(result.Ok, result.Error);
-        Assert.Equal(3, indexer.Store.ListPeers().Single().KeysetVersion);
+        Assert.Equal(3, indexer.Store.Read(s => s.Peers.List()).Single().KeysetVersion);
     }
 
     [Fact]
@@ -122,7 +122,7 @@ public sealed class TrustAndTransportAttackTests(MeilisearchFixture meili) : ICl
 
         Assert.False(result.Ok);
         Assert.Contains(nameof(ProtocolError.KeysetGap), result.Error);
-        Assert.Equal(1, indexer.Store.ListPeers().Single().KeysetVersion);
+        Assert.Equal(1, indexer.Store.Read(s => s.Peers.List()).Single().KeysetVersion);
     }
 
     [Fact]
@@ -174,7 +174,7 @@ public sealed class TrustAndTransportAttackTests(MeilisearchFixture meili) : ICl
         Assert.False(result.Ok);
         Assert.Contains(nameof(ProtocolError.Expired), result.Error);
         Assert.Empty(await indexer.Search.DocsAsync());
-        Assert.Null(indexer.Store.GetRow("tbilisi", later));
+        Assert.Null(indexer.Store.Read(s => s.Listings.Get("tbilisi", later)));
     }
 
     public static TheoryData<string, string> Confusions() => new()
@@ -288,7 +288,7 @@ public sealed class TrustAndTransportAttackTests(MeilisearchFixture meili) : ICl
         Assert.Contains(nameof(ProtocolError.TooLarge), bad.Error);
         Assert.True(results.Single(r => r.Peer == "good").Ok);
         Assert.NotEmpty(await indexer.Search.DocsOfAsync(goodId));
-        Assert.Contains("TooLarge", indexer.Store.ListPeers().Single(p => p.NodeId == "endless").LastError);
+        Assert.Contains("TooLarge", indexer.Store.Read(s => s.Peers.List()).Single(p => p.NodeId == "endless").LastError);
     }
 
     [Fact]

@@ -48,7 +48,7 @@ public sealed class TestIndexer : IAsyncDisposable
     public string DatabasePath => Settings["Indexer:Database"]!;
     public StateStore Store => Services.GetRequiredService<StateStore>();
 
-    public long AddPeer(FakePeer peer, string? rootKid = null) => Store.AddPeer(peer.BaseUrl, rootKid ?? peer.Root.Kid, null);
+    public long AddPeer(FakePeer peer, string? rootKid = null) => Store.Write(s => s.Peers.Add(peer.BaseUrl, rootKid ?? peer.Root.Kid, null));
 
     /// <summary>Pins the peer, then one pass and flush that must succeed (the honest starting point of most attacks).</summary>
     public async Task<SyncResult> AddPeerAndSyncAsync(FakePeer peer)
@@ -70,15 +70,15 @@ public sealed class TestIndexer : IAsyncDisposable
     public async Task<SyncResult> SyncOneAsync(FakePeer peer)
     {
         var results = await SyncAsync();
-        var peerId = Store.ListPeers().Single(p => p.Url == peer.BaseUrl).Id;
+        var peerId = Store.Read(s => s.Peers.List()).Single(p => p.Url == peer.BaseUrl).Id;
         return results.Single(r => r.PeerId == peerId);
     }
 
     public Task FlushAsync() => Services.GetRequiredService<SearchFlusher>().FlushAllAsync(CancellationToken.None);
 
-    public IReadOnlyList<AlertRow> Alerts(string? kind = null) => Store.Alerts().Where(a => kind is null || a.Kind == kind).ToList();
+    public IReadOnlyList<AlertRow> Alerts(string? kind = null) => Store.Read(s => s.Alerts.List()).Where(a => kind is null || a.Kind == kind).ToList();
 
-    public IReadOnlyList<(string Reason, string? ListingId, string Raw)> Evidence(FakePeer peer) => Store.EvidenceOf(peer.NodeId);
+    public IReadOnlyList<(string Reason, string? ListingId, string Raw)> Evidence(FakePeer peer) => Store.Read(s => s.Alerts.EvidenceOf(peer.NodeId));
 
     public async ValueTask DisposeAsync()
     {

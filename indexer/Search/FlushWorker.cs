@@ -1,0 +1,39 @@
+using Atlas.Indexer.Sync;
+using Microsoft.Extensions.Options;
+
+namespace Atlas.Indexer.Search;
+
+/// <summary>Flushes every FlushInterval, or at once when a takedown arrives; survives Meilisearch outages.</summary>
+public sealed partial class FlushWorker(SearchFlusher flusher, FlushSignal signal, IOptions<IndexerOptions> options, ILogger<FlushWorker> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var wait = options.Value.FlushInterval;
+            try
+            {
+                await flusher.FlushAllAsync(stoppingToken);
+                failures = 0;
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                failures++;
+                wait = TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, Math.Min(failures, 6)))) * (0.75 + Random.Shared.NextDouble() / 2);
+                LogFlushFailed(e, wait.TotalSeconds);
+            }
+            try
+            {
+                await signal.Signal.WaitAsync(wait, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Flush to search failed; retrying in {Seconds:0.#} s")]
+    private partial void LogFlushFailed(Exception e, double seconds);
+}

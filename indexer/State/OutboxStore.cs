@@ -1,0 +1,77 @@
+namespace Atlas.Indexer.State;
+
+/// <summary>The outbox and search section: listing ids whose documents must be recomputed (written in the
+/// same transaction as the state change that caused it) and how many documents each listing has in search.</summary>
+public sealed class OutboxStore(StateSession s)
+{
+    private readonly HashSet<string> _queued = new(StringComparer.Ordinal);
+
+    /// <summary>Queues listing ids; an id queued twice in one session is written once.</summary>
+    public void Enqueue(IEnumerable<string> ids)
+    {
+        foreach (var id in ids)
+        {
+            if (_queued.Add(id))
+            {
+                s.Execute("INSERT INTO outbox (listing_id) VALUES (@id)", new { id });
+            }
+        }
+    }
+
+    /// <summary>Queues every listing of a node (hidden, shown again, removed).</summary>
+    public void EnqueueNode(string node) => s.Execute("INSERT INTO outbox (listing_id) SELECT id FROM listings WHERE node = @node", new { node });
+
+    public (long MaxSeq, IReadOnlyList<string> Ids) Take(int limit)
+    {
+        var rows = s.Query<(long Seq, string Id)>("SELECT seq, listing_id FROM outbox ORDER BY seq LIMIT @limit", new { limit });
+        return rows.Count == 0 ? (0, []) : (rows[^1].Seq, rows.Select(r => r.Id).Distinct(StringComparer.Ordinal).ToList());
+    }
+
+    /// <summary>Drops flushed outbox entries and records how many documents each listing now has.</summary>
+    public void Complete(long maxSeq, IReadOnlyDictionary<string, int> docCounts)
+    {
+        foreach (var (id, count) in docCounts)
+        {
+            s.Execute("INSERT OR REPLACE INTO search_docs (listing_id, doc_count) VALUES (@id, @count)", new { id, count });
+        }
+        s.Execute("DELETE FROM outbox WHERE seq <= @maxSeq", new { maxSeq });
+    }
+
+    /// <summary>Write-ahead for a flush: before documents are sent, the recorded count may only grow, so a
+    /// crash after Meilisearch applied the add but before <see cref="Complete"/> still leaves a count
+    /// that makes a later removal delete those documents.</summary>
+    public void RaiseDocCounts(IReadOnlyDictionary<string, int> docCounts)
+    {
+        foreach (var (id, count) in docCounts.Where(kv => kv.Value > 0))
+        {
+            s.Execute(
+                "INSERT INTO search_docs (listing_id, doc_count) VALUES (@id, @count) ON CONFLICT (listing_id) DO UPDATE SET doc_count = MAX(doc_count, excluded.doc_count)",
+                new { id, count });
+        }
+    }
+
+    public void ReplaceDocCounts(IReadOnlyDictionary<string, int> counts)
+    {
+        s.Execute("DELETE FROM search_docs");
+        foreach (var (id, count) in counts)
+        {
+            s.Execute("INSERT INTO search_docs (listing_id, doc_count) VALUES (@id, @count)", new { id, count });
+        }
+    }
+
+    public long Size() => s.ExecuteScalar<long>("SELECT COUNT(*) FROM outbox");
+
+    public int DocCount(string id) => s.ExecuteScalar<int?>("SELECT doc_count FROM search_docs WHERE listing_id = @id", new { id }) ?? 0;
+
+    public int EnqueueTouchedSince(long sinceMs) =>
+        s.Execute("INSERT INTO outbox (listing_id) SELECT DISTINCT id FROM listings WHERE touched_at >= @sinceMs", new { sinceMs });
+
+    /// <summary>Listings past review_by leave search (state is kept; a re-confirmed version brings them back).</summary>
+    public int EnqueueReviewExpired(string today) =>
+        s.Execute(
+            """
+            INSERT INTO outbox (listing_id)
+            SELECT l.id FROM listings l JOIN search_docs s ON s.listing_id = l.id
+            WHERE l.state = 'live' AND l.review_by < @today AND s.doc_count > 0
+            """, new { today });
+}

@@ -1,0 +1,140 @@
+using System.Text;
+using Atlas.Indexer.Peers;
+using Atlas.Indexer.State;
+using Atlas.Protocol;
+using Atlas.Protocol.Json;
+using Atlas.Protocol.Verification;
+using Microsoft.Extensions.Options;
+
+namespace Atlas.Indexer.Sync;
+
+/// <summary>The network and crypto half of a pass: descriptor, keyset, head and change feed, each verified
+/// (docs/protocol.md §6.2 steps 1–5, §7). It reads no state and writes none; what it needs of the peer's
+/// state (pinned root, trusted keyset, cursor) is passed in.</summary>
+public sealed class PassFetcher(PeerHttp http, IOptions<IndexerOptions> options)
+{
+    private IndexerOptions Options => options.Value;
+
+    public async Task<FetchedNode> FetchDescriptorAsync(PeerRow peer, CancellationToken ct)
+    {
+        var links = new PeerLinks(peer.Url);
+        var descriptor = StrictJson.Parse(await http.GetAsync(links.Descriptor, ProtocolLimits.MaxDescriptorBytes, ct),
+            ProtocolJsonContext.Default.NodeDescriptor, ProtocolLimits.MaxDescriptorBytes);
+        if (descriptor.Protocol != ProtocolLimits.ProtocolVersion || !Identifiers.IsNodeId(descriptor.NodeId))
+        {
+            throw new ProtocolException(ProtocolError.Invalid, $"Descriptor speaks '{descriptor.Protocol}' as '{descriptor.NodeId}'; expected {ProtocolLimits.ProtocolVersion} and a node id.");
+        }
+        var node = descriptor.NodeId;
+        if (peer.NodeId is not null && peer.NodeId != node)
+        {
+            throw new ProtocolException(ProtocolError.WrongIssuer, $"Peer was node '{peer.NodeId}'; its descriptor now says '{node}'.");
+        }
+        links.Bind(descriptor.Links);
+        return new FetchedNode(node, descriptor.Name.Length is > 0 and <= 200 ? descriptor.Name : node, links);
+    }
+
+    /// <summary>Keyset: first contact verifies from the pinned root; later versions are walked one by one
+    /// (attack 11: no skipping, threshold of the old and the new roots). Returns <paramref name="trusted"/>
+    /// itself when nothing changed.</summary>
+    public async Task<TrustedKeyset> FetchKeysetAsync(FetchedNode fetched, string rootKid, TrustedKeyset? trusted, DateTimeOffset now, CancellationToken ct)
+    {
+        var raw = Encoding.UTF8.GetString(await http.GetAsync(fetched.Links.Keyset, ProtocolLimits.MaxKeysetBytes, ct));
+        TrustedKeyset keyset;
+        if (trusted is null)
+        {
+            keyset = KeysetVerifier.VerifyFirst(raw, rootKid, now);
+        }
+        else
+        {
+            keyset = trusted;
+            var steps = 0;
+            while (true)
+            {
+                try
+                {
+                    keyset = KeysetVerifier.VerifyNext(keyset, raw, now);
+                    break;
+                }
+                catch (ProtocolException e) when (e.Error == ProtocolError.KeysetGap && steps++ < Options.MaxKeysetSteps)
+                {
+                    var step = Encoding.UTF8.GetString(await http.GetAsync(fetched.Links.KeysetVersion(keyset.Version + 1), ProtocolLimits.MaxKeysetBytes, ct));
+                    // Intermediate versions may have expired since they were current; only the newest has to be
+                    // unexpired (TUF root rotation), so their expiry is not checked here.
+                    keyset = KeysetVerifier.VerifyNext(keyset, step, DateTimeOffset.UnixEpoch);
+                }
+            }
+        }
+        if (keyset.Iss != fetched.Node)
+        {
+            throw new ProtocolException(ProtocolError.WrongIssuer, $"Keyset is for '{keyset.Iss}', the descriptor says '{fetched.Node}'.");
+        }
+        return keyset;
+    }
+
+    public async Task<VerifiedHead> FetchHeadAsync(FetchedNode fetched, TrustedKeyset keyset, DateTimeOffset now, CancellationToken ct)
+    {
+        var headJws = Encoding.UTF8.GetString(await http.GetAsync(fetched.Links.Head, ProtocolLimits.MaxHeadBytes, ct)).Trim();
+        return SignedObjects.VerifyHead(headJws, keyset, now);
+    }
+
+    /// <summary>The change feed from <paramref name="after"/> up to the head's feed_seq, page by page; every entry
+    /// verified. An entry that does not verify is refused (reported through <paramref name="refused"/> at once,
+    /// so it is kept even if a later page fails); a page that breaks the feed's rules fails the pass.</summary>
+    public async Task<List<VerifiedListing>> FetchChangesAsync(FetchedNode fetched, TrustedKeyset keyset, long after, long until, Action<Refusal> refused, CancellationToken ct)
+    {
+        var node = fetched.Node;
+        var verified = new List<VerifiedListing>();
+        for (var pages = 1; ; pages++)
+        {
+            if (pages > Options.MaxPagesPerPass)
+            {
+                throw new ProtocolException(ProtocolError.TooLarge, $"Change feed of '{node}' needs more than {Options.MaxPagesPerPass} pages in one pass.");
+            }
+            var bytes = await http.GetAsync(fetched.Links.Changes(after, ProtocolLimits.MaxChangePageEntries, until), ProtocolLimits.MaxChangePageBytes, ct);
+            var page = StrictJson.Parse(bytes, ProtocolJsonContext.Default.ChangePage, ProtocolLimits.MaxChangePageBytes);
+            if (page.Iss != node)
+            {
+                throw new ProtocolException(ProtocolError.WrongIssuer, $"Change page is from '{page.Iss}', expected '{node}'.");
+            }
+            if (page.Until != until)
+            {
+                throw new ProtocolException(ProtocolError.WrongObject, $"Asked for changes until {until}, got a page until {page.Until}.");
+            }
+            if (page.Entries.Count > ProtocolLimits.MaxChangePageEntries)
+            {
+                throw new ProtocolException(ProtocolError.TooLarge, $"Change page has {page.Entries.Count} entries; the limit is {ProtocolLimits.MaxChangePageEntries}.");
+            }
+            var last = after;
+            foreach (var entry in page.Entries)
+            {
+                if (entry.FeedSeq <= last || entry.FeedSeq > until)
+                {
+                    throw new ProtocolException(ProtocolError.Invalid, $"Change entry feed_seq {entry.FeedSeq} is outside ({last}, {until}] or out of order.");
+                }
+                last = entry.FeedSeq;
+                try
+                {
+                    var listing = SignedObjects.VerifyListing(entry.Jws, keyset, entry.Id);
+                    if (listing.Payload.Seq != entry.Seq)
+                    {
+                        throw new ProtocolException(ProtocolError.WrongObject, $"Feed entry names seq {entry.Seq}, the signed listing has seq {listing.Payload.Seq}.");
+                    }
+                    verified.Add(listing);
+                }
+                catch (ProtocolException e)
+                {
+                    refused(Refusal.Of(node, entry.Id, entry.Seq, e.Error.ToString(), e.Message, entry.Jws));
+                }
+            }
+            if (page.Next is not { } next)
+            {
+                return verified;
+            }
+            if (next <= after || next < last || next > until)
+            {
+                throw new ProtocolException(ProtocolError.Invalid, $"Change page cursor {next} does not advance from {after}.");
+            }
+            after = next;
+        }
+    }
+}
