@@ -29,7 +29,7 @@ public static class KeysApi
             var node = NodeIdentity.Load(conn, tx);
             var kid = keys.Rotate(conn, tx, node.NodeId);
             var version = KeyStore.LatestKeyset(conn, tx).Version;
-            Audit.Write(conn, tx, AdminApi.Actor(http), "keys.rotate", kid, $"keyset {version}");
+            Audit.Write(conn, tx, store.Now(), AdminApi.Actor(http), "keys.rotate", kid, $"keyset {version}");
             tx.Commit();
             rotation = new KeyRotation(kid, version);
         }

@@ -73,8 +73,8 @@ public static class ModerationApi
                 ? DirectoryCommands.Edit(conn, tx, publisher, lid, prepared, actor)
                 : DirectoryCommands.Create(conn, tx, publisher, prepared, actor);
             conn.Execute("UPDATE submissions SET status = 'approved', decided_by = @actor, decided_at = @now, published_id = @pid WHERE id = @id",
-                new { actor, now = NodeStore.Now(), pid = v.Id, id }, tx);
-            Audit.Write(conn, tx, actor, "submission.approve", id.ToString(), v.Id);
+                new { actor, now = store.Now(), pid = v.Id, id }, tx);
+            Audit.Write(conn, tx, store.Now(), actor, "submission.approve", id.ToString(), v.Id);
             return v;
         });
         if (result.Result is Ok<PublishResult>)
@@ -99,14 +99,14 @@ public static class ModerationApi
         using var conn = store.Open();
         using var tx = conn.BeginTransaction();
         var changed = conn.Execute("UPDATE submissions SET status = 'rejected', decided_by = @actor, decided_at = @now, reason = @reason WHERE id = @id AND status = 'pending'",
-            new { actor = AdminApi.Actor(http), now = NodeStore.Now(), reason, id }, tx);
+            new { actor = AdminApi.Actor(http), now = store.Now(), reason, id }, tx);
         if (changed != 1)
         {
             return conn.ExecuteScalar<long>("SELECT count(*) FROM submissions WHERE id = @id", new { id }, tx) == 0
                 ? AdminApi.NotFound($"No submission {id}.")
                 : TypedResults.Problem(statusCode: 409, title: "Already decided", detail: $"Submission {id} is no longer pending.");
         }
-        Audit.Write(conn, tx, AdminApi.Actor(http), "submission.reject", id.ToString());
+        Audit.Write(conn, tx, store.Now(), AdminApi.Actor(http), "submission.reject", id.ToString());
         var row = conn.QuerySingle<SubmissionRow>("SELECT * FROM submissions WHERE id = @id", new { id }, tx);
         tx.Commit();
         NodeTelemetry.SubmissionsRejected.Add(1);

@@ -38,7 +38,7 @@ public static class ReviewActions
                 ? AdminApi.NotFound($"No submission {id}.")
                 : TypedResults.Problem(statusCode: 409, title: "Already decided", detail: $"Submission {id} is no longer pending.");
         }
-        Audit.Write(conn, tx, actor, "submission.edit", id.ToString());
+        Audit.Write(conn, tx, store.Now(), actor, "submission.edit", id.ToString());
         var row = conn.QuerySingle<SubmissionRow>("SELECT * FROM submissions WHERE id = @id", new { id }, tx);
         tx.Commit();
         return TypedResults.Ok(row.View());
@@ -57,7 +57,7 @@ public static class ReviewActions
                 throw new PublishConflictException($"Listing {id} no longer validates; edit it instead: {string.Join("; ", prepared.Errors.Select(e => $"{e.Key}: {e.Value[0]}"))}");
             }
             var v = DirectoryCommands.Edit(conn, tx, publisher, id, prepared, http.User.Identity?.Name ?? "unknown");
-            Audit.Write(conn, tx, http.User.Identity?.Name ?? "unknown", "listing.confirm", id, today.ToString("yyyy-MM-dd"));
+            Audit.Write(conn, tx, store.Now(), http.User.Identity?.Name ?? "unknown", "listing.confirm", id, today.ToString("yyyy-MM-dd"));
             return v;
         });
 }

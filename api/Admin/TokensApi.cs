@@ -47,8 +47,8 @@ public static class TokensApi
         }
         using var conn = store.Open();
         using var tx = conn.BeginTransaction();
-        var (id, token) = Tokens.Create(conn, tx, input.Role, input.Name);
-        Audit.Write(conn, tx, AdminApi.Actor(http), "token.create", id.ToString(), $"{input.Role} '{input.Name}'");
+        var (id, token) = Tokens.Create(conn, tx, input.Role, input.Name, store.Now());
+        Audit.Write(conn, tx, store.Now(), AdminApi.Actor(http), "token.create", id.ToString(), $"{input.Role} '{input.Name}'");
         tx.Commit();
         return TypedResults.Created($"/api/admin/tokens/{id}", new TokenCreated(id, input.Name, input.Role, token));
     }
@@ -57,11 +57,11 @@ public static class TokensApi
     {
         using var conn = store.Open();
         using var tx = conn.BeginTransaction();
-        if (conn.Execute("UPDATE tokens SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL", new { now = NodeStore.Now(), id }, tx) != 1)
+        if (conn.Execute("UPDATE tokens SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL", new { now = store.Now(), id }, tx) != 1)
         {
             return AdminApi.NotFound($"No active token {id}.");
         }
-        Audit.Write(conn, tx, AdminApi.Actor(http), "token.revoke", id.ToString());
+        Audit.Write(conn, tx, store.Now(), AdminApi.Actor(http), "token.revoke", id.ToString());
         tx.Commit();
         return TypedResults.NoContent();
     }

@@ -127,7 +127,7 @@ public static class CliApp
         keys.Add(Simple("rotate", "New current signing key; the old one is retired.", (k, conn, tx, node) =>
         {
             var kid = k.Rotate(conn, tx, node);
-            Audit.Write(conn, tx, "cli", "keys.rotate", kid);
+            Audit.Write(conn, tx, k.Store.Now(), "cli", "keys.rotate", kid);
             return $"new signing key {kid}; keyset version {KeyStore.LatestKeyset(conn, tx).Version}";
         }));
         {
@@ -139,7 +139,7 @@ public static class CliApp
                 var revoked = p.GetRequiredValue(kid);
                 k.Revoke(conn, tx, node, revoked);
                 var resigned = new Publisher(k).ResignAll(conn, tx, revoked);
-                Audit.Write(conn, tx, "cli", "keys.revoke", revoked, $"re-signed {resigned.Count} listings");
+                Audit.Write(conn, tx, k.Store.Now(), "cli", "keys.revoke", revoked, $"re-signed {resigned.Count} listings");
                 return $"revoked {revoked}; keyset version {KeyStore.LatestKeyset(conn, tx).Version}; re-signed {resigned.Count} listings";
             }));
             keys.Add(revoke);
@@ -147,7 +147,7 @@ public static class CliApp
         keys.Add(Simple("rotate-root", "Replace the root key(s); the new keyset is signed by the old and the new roots.", (k, conn, tx, node) =>
         {
             var root = k.RotateRoot(conn, tx, node);
-            Audit.Write(conn, tx, "cli", "keys.rotate-root", root);
+            Audit.Write(conn, tx, k.Store.Now(), "cli", "keys.rotate-root", root);
             return $"new root key {root}; keyset version {KeyStore.LatestKeyset(conn, tx).Version}. Tell indexers the new root kid for fresh pins.";
         }));
         return keys;
@@ -222,7 +222,7 @@ public static class CliApp
         using var tx = conn.BeginTransaction();
         new NodeIdentity(nodeId, name, baseUrl, region ?? "").Save(conn, tx);
         KeyStore.Init(store, conn, tx, nodeId);
-        Audit.Write(conn, tx, "cli", "node.init", nodeId);
+        Audit.Write(conn, tx, store.Now(), "cli", "node.init", nodeId);
         tx.Commit();
         var keys = new KeyStore(store);
         Console.Out.WriteLine($"initialised node '{nodeId}' in {store.DataDir}");
@@ -243,8 +243,8 @@ public static class CliApp
         var store = OpenStore(data);
         using var conn = store.Open();
         using var tx = conn.BeginTransaction();
-        var (id, token) = Tokens.Create(conn, tx, role, name);
-        Audit.Write(conn, tx, "cli", "token.create", id.ToString(), $"{role} '{name}'");
+        var (id, token) = Tokens.Create(conn, tx, role, name, store.Now());
+        Audit.Write(conn, tx, store.Now(), "cli", "token.create", id.ToString(), $"{role} '{name}'");
         tx.Commit();
         // The token alone on stdout, so scripts can capture it; it is shown this once and stored hashed.
         Console.Out.WriteLine(token);
@@ -276,7 +276,7 @@ public static class CliApp
         using var tx = conn.BeginTransaction();
         var node = NodeIdentity.Load(conn, tx);
         var site = ConsoleSite.Resolve(options, node.NodeId, node.Name, node.BaseUrl);
-        var link = ConsoleUsers.Invite(conn, tx, site, name, role, "cli", NodeStore.Now(), TimeSpan.FromHours(hours ?? options.EnrolmentHours));
+        var link = ConsoleUsers.Invite(conn, tx, site, name, role, "cli", store.Now(), TimeSpan.FromHours(hours ?? options.EnrolmentHours));
         tx.Commit();
         // The link alone on stdout, so scripts can capture it; it is shown this once and stored hashed.
         Console.Out.WriteLine(link.Link);
@@ -285,7 +285,7 @@ public static class CliApp
     private static void Import(string? data, string file)
     {
         var rows = ImportExport.Read(file);
-        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var today = DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime); // the CLI runs on the system clock
         var prepared = new List<(PreparedOrg Org, string? Id)>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < rows.Count; i++)

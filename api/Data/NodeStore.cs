@@ -1,34 +1,42 @@
+using Atlas.Hosting;
 using Dapper;
 using Microsoft.Data.Sqlite;
 
 namespace Atlas.Api.Data;
 
-/// <summary>The node's SQLite database (DATA/atlas.db): WAL, busy timeout, foreign keys, versioned
-/// migrations in PRAGMA user_version. Every write goes through one transaction, so the database is never
-/// half-written: a crash leaves either the old or the new state.</summary>
-public sealed class NodeStore(string dataDir)
+/// <summary>The node's SQLite database (DATA/atlas.db) on the shared convention of <see cref="SqliteDatabase"/>
+/// (WAL, synchronous FULL, busy timeout, foreign keys, migrations in PRAGMA user_version). Every write goes
+/// through one transaction, so the database is never half-written: a crash leaves either the old or the new
+/// state, and a committed (acknowledged) write is on disk.</summary>
+public sealed class NodeStore
 {
     public const string FileName = "atlas.db";
 
-    public string DataDir { get; } = Path.GetFullPath(dataDir);
+    private readonly SqliteDatabase _db;
+    private readonly SqliteDatabase _create;
+
+    /// <param name="time">The node's clock (<see cref="NodeClock"/>); the system clock when not given (the CLI).</param>
+    public NodeStore(string dataDir, TimeProvider? time = null)
+    {
+        DataDir = Path.GetFullPath(dataDir);
+        Time = time ?? TimeProvider.System;
+        _db = new SqliteDatabase(DbPath, Migrations.All, createIfMissing: false);
+        _create = new SqliteDatabase(DbPath, Migrations.All, createIfMissing: true);
+    }
+
+    public string DataDir { get; }
+
+    /// <summary>The one clock of the node: every timestamp it signs or stores is read from it.</summary>
+    public TimeProvider Time { get; }
     public string DbPath => Path.Combine(DataDir, FileName);
     public string KeysDir => Path.Combine(DataDir, "keys");
     public bool Exists => File.Exists(DbPath);
 
-    private string ConnectionString => new SqliteConnectionStringBuilder
-    {
-        DataSource = DbPath,
-        ForeignKeys = true,
-        DefaultTimeout = 30,
-        Mode = SqliteOpenMode.ReadWrite,
-    }.ToString();
+    public SqliteDatabase Database => _db;
 
     public SqliteConnection Open()
     {
-        var conn = new SqliteConnection(ConnectionString);
-        conn.Open();
-        // Writers from the CLI and the server wait for each other instead of failing.
-        conn.Execute("PRAGMA busy_timeout = 10000;");
+        var conn = _db.Open();
         // Each pooled connection keeps its own page cache (SQLite's default: 2 MB). Under many concurrent readers
         // that is most of a small node's memory (docs/performance.md §1); the OS page cache holds the file anyway.
         conn.Execute("PRAGMA cache_size = -256;");
@@ -39,26 +47,11 @@ public sealed class NodeStore(string dataDir)
     public void CreateOrMigrate()
     {
         Directory.CreateDirectory(DataDir);
-        using (var create = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DbPath, Mode = SqliteOpenMode.ReadWriteCreate }.ToString()))
-        {
-            create.Open();
-            create.Execute("PRAGMA journal_mode = WAL;");
-        }
-        Migrate();
+        _create.Migrate();
     }
 
-    public void Migrate()
-    {
-        using var conn = Open();
-        var version = conn.ExecuteScalar<long>("PRAGMA user_version;");
-        for (var v = (int)version; v < Migrations.All.Length; v++)
-        {
-            using var tx = conn.BeginTransaction();
-            conn.Execute(Migrations.All[v], transaction: tx);
-            conn.Execute($"PRAGMA user_version = {v + 1};", transaction: tx);
-            tx.Commit();
-        }
-    }
+    /// <summary>Brings the schema of an existing database up to date (every CLI command and <c>serve</c>).</summary>
+    public void Migrate() => _db.Migrate();
 
     /// <summary>Online backup through SQLite's backup API: consistent even while the node serves and writes.</summary>
     public void Backup(string destination)
@@ -75,7 +68,9 @@ public sealed class NodeStore(string dataDir)
         target.Execute("PRAGMA journal_mode = DELETE;"); // a single self-contained file
     }
 
-    public static long Now() => DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+    public long Now() => Time.GetUtcNow().ToUnixTimeSeconds();
+
+    public DateOnly Today() => DateOnly.FromDateTime(Time.GetUtcNow().UtcDateTime);
 }
 
 internal static class Migrations
@@ -210,6 +205,10 @@ internal static class Migrations
         -- Spent proof-of-work challenges (single use), kept until the challenge expires.
         CREATE TABLE pow_spent (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) STRICT;
         CREATE INDEX ix_pow_spent_expires ON pow_spent (expires_at);
+        """,
+        // 4: the moderation queue lists submissions by status.
+        """
+        CREATE INDEX ix_submissions_status ON submissions (status, id);
         """,
     ];
 }

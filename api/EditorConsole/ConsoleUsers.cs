@@ -57,7 +57,7 @@ public static class ConsoleUsers
         var expires = now + (long)lifetime.TotalSeconds;
         conn.Execute("INSERT INTO enrolments (hash, user_id, created_by, created_at, expires_at) VALUES (@hash, @uid, @actor, @now, @expires)",
             new { hash = Tokens.Hash(token), uid = user.Id, actor, now, expires }, tx);
-        Audit.Write(conn, tx, actor, "editor.invite", user.Id.ToString(), $"{role} '{name}'");
+        Audit.Write(conn, tx, now, actor, "editor.invite", user.Id.ToString(), $"{role} '{name}'");
         return new EnrolmentLink(user.Id, name, role, site.EnrolmentUrl(token), expires);
     }
 
@@ -90,7 +90,7 @@ public static class ConsoleUsers
         }
         conn.Execute("DELETE FROM console_sessions WHERE user_id = @id", new { id }, tx);
         conn.Execute("UPDATE enrolments SET used_at = @now WHERE user_id = @id AND used_at IS NULL", new { id, now }, tx);
-        Audit.Write(conn, tx, actor, "editor.revoke", id.ToString());
+        Audit.Write(conn, tx, now, actor, "editor.revoke", id.ToString());
         return true;
     }
 }

@@ -135,7 +135,7 @@ public static partial class PasskeyApi
         var passkeyId = conn.ExecuteScalar<long>("""
             INSERT INTO passkeys (user_id, credential_id, public_key, sign_count, label, created_at) VALUES (@userId, @cid, @pk, @count, @label, @now) RETURNING id
             """, new { userId, cid = credential.Id, pk = credential.PublicKey, count = (long)credential.SignCount, label = input.Label ?? $"passkey {now}", now }, tx);
-        Audit.Write(conn, tx, user.Name, "passkey.enrol", passkeyId.ToString(), ceremony.EnrolmentId is null ? "with a bearer token" : "with an enrolment link");
+        Audit.Write(conn, tx, store.Now(), user.Name, "passkey.enrol", passkeyId.ToString(), ceremony.EnrolmentId is null ? "with a bearer token" : "with an enrolment link");
         var (sid, csrf) = ConsoleSessions.Create(conn, tx, userId, passkeyId, now);
         tx.Commit();
         ConsoleSessions.SetCookie(http.Response, site, sid, options.Value);
@@ -201,7 +201,7 @@ public static partial class PasskeyApi
         var now = time.GetUtcNow().ToUnixTimeSeconds();
         using var tx = conn.BeginTransaction();
         conn.Execute("UPDATE passkeys SET sign_count = @count, last_used_at = @now WHERE id = @id", new { count = (long)result.SignCount, now, id = k.Id }, tx);
-        Audit.Write(conn, tx, k.Name, "console.signin", k.Id.ToString());
+        Audit.Write(conn, tx, store.Now(), k.Name, "console.signin", k.Id.ToString());
         var (sid, csrf) = ConsoleSessions.Create(conn, tx, k.UserId, k.Id, now);
         tx.Commit();
         ConsoleSessions.SetCookie(http.Response, site, sid, options.Value);

@@ -28,13 +28,19 @@ public static class NodeServices
     public static WebApplicationBuilder AddNode(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<NodeOptions>().BindConfiguration(NodeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<NodeOptions>().BindConfiguration(NodeOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<NodeOptions>, NodeOptionsValidator>();
         services.AddOptions<ProofOfWorkOptions>().BindConfiguration(ProofOfWorkOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(_ => ProofOfWork.WithRandomKey());
-        services.AddOptions<SubmissionRateLimitOptions>().BindConfiguration(SubmissionRateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SubmissionRateLimitOptions>().BindConfiguration(SubmissionRateLimitOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SubmissionRateLimitOptions>, SubmissionRateLimitOptionsValidator>();
 
-        services.AddSingleton(sp => new NodeStore(sp.GetRequiredService<IOptions<NodeOptions>>().Value.DataDir));
+        // Read from configuration, not from the validated options: framework services take the TimeProvider while
+        // the app is built, before a bad setting can be reported as one line.
+        services.TryAddSingleton(NodeClock.For(builder.Configuration[$"{NodeOptions.Section}:{nameof(NodeOptions.TestClockOffset)}"]));
+        services.AddSingleton(sp => new NodeStore(sp.GetRequiredService<IOptions<NodeOptions>>().Value.DataDir, sp.GetRequiredService<TimeProvider>()));
+        // The node migrates on serve as every CLI command does: before the workers and the HTTP server start.
+        services.AddMigrateOnStart(sp => sp.GetRequiredService<NodeStore>().Database);
         services.AddSingleton<KeyStore>();
         services.AddSingleton<Publisher>();
         services.AddSingleton<HeadService>();

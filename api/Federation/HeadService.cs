@@ -29,7 +29,7 @@ public sealed partial class HeadService(NodeStore store, KeyStore keys, NotifyQu
             using var tx = conn.BeginTransaction(deferred: true);
             var (feedSeq, keysetVersion) = conn.QuerySingle<(long, long)>(
                 "SELECT (SELECT coalesce(max(feed_seq), 0) FROM listing_versions), (SELECT max(version) FROM keysets)", transaction: tx);
-            var now = DateTimeOffset.UtcNow;
+            var now = store.Time.GetUtcNow();
             var lifetime = TimeSpan.FromHours(options.Value.HeadLifetimeHours);
             var previous = _current;
             if (previous is not null && previous.FeedSeq == feedSeq && previous.KeysetVersion == keysetVersion
@@ -60,52 +60,4 @@ public sealed partial class HeadService(NodeStore store, KeyStore keys, NotifyQu
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Signed feed head at feed_seq {FeedSeq} (keyset version {KeysetVersion})")]
     private static partial void LogHeadSigned(ILogger logger, long feedSeq, long keysetVersion);
-}
-
-/// <summary>Re-signs the head well before it expires, picks up changes made by the CLI, and renews the
-/// keyset 30 days before it expires. Survives failures: logs and tries again next round.</summary>
-public sealed partial class HeadWorker(HeadService head, NodeStore store, KeyStore keys, IOptions<NodeOptions> options, ILogger<HeadWorker> logger) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var interval = TimeSpan.FromSeconds(options.Value.HeadCheckSeconds);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                RenewKeysetIfDue();
-                head.Update();
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogFailed(logger, e);
-            }
-            try
-            {
-                await Task.Delay(interval, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
-
-    private void RenewKeysetIfDue()
-    {
-        using var conn = store.Open();
-        var (_, _, exp) = KeyStore.LatestKeyset(conn);
-        if (exp - NodeStore.Now() > TimeSpan.FromDays(30).TotalSeconds)
-        {
-            return;
-        }
-        using var tx = conn.BeginTransaction();
-        var identity = NodeIdentity.Load(conn, tx);
-        keys.Refresh(conn, tx, identity.NodeId);
-        Audit.Write(conn, tx, "system", "keyset.renew", null);
-        tx.Commit();
-    }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Head/keyset maintenance failed; retrying next round")]
-    private static partial void LogFailed(ILogger logger, Exception e);
 }

@@ -21,6 +21,8 @@ public sealed class PublishConflictException(string message) : Exception(message
 /// listing row and whatever caused them (approval, audit) commit together or not at all.</summary>
 public sealed class Publisher(KeyStore keys)
 {
+    public NodeStore Store => keys.Store;
+
     public PublishedVersion Publish(SqliteConnection conn, SqliteTransaction tx, string id, Organisation? org, string? privateJson, bool allowAfterTombstone = false)
     {
         using var activity = NodeTelemetry.Source.StartActivity("atlas.publish");
@@ -35,14 +37,14 @@ public sealed class Publisher(KeyStore keys)
         var status = org is null ? ListingStatus.Tombstone : ListingStatus.Active;
         var seq = (current?.Seq ?? 0) + 1;
         var feedSeq = conn.ExecuteScalar<long>("SELECT coalesce(max(feed_seq), 0) + 1 FROM listing_versions", transaction: tx);
-        var payload = new ListingPayload(identity.NodeId, id, seq, current?.Hash, NodeStore.Now(), status, org);
+        var payload = new ListingPayload(identity.NodeId, id, seq, current?.Hash, keys.Store.Now(), status, org);
         // Never sign what a verifier would refuse.
         ListingRules.Check(payload);
         var key = keys.CurrentSigningKey(conn, tx);
         var jws = SignedObjects.SignListing(payload, key);
         NodeTelemetry.SignaturesMade.Add(1, new KeyValuePair<string, object?>("typ", JwsTypes.Listing));
         var hash = SignedObjects.HashOf(jws);
-        var now = NodeStore.Now();
+        var now = payload.Iat;
         conn.Execute("""
             INSERT INTO listings (id, seq, feed_seq, hash, kid, status, private_json, updated_at)
             VALUES (@id, @seq, @feedSeq, @hash, @kid, @status, @privateJson, @now)

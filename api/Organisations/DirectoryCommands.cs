@@ -23,7 +23,7 @@ public static class DirectoryCommands
                 : $"Listing {id} already exists; edit it instead.");
         }
         var v = publisher.Publish(conn, tx, id, org.Public, Serialize(org.Private with { Id = null }));
-        Audit.Write(conn, tx, actor, "listing.create", id, $"seq {v.Seq}");
+        Audit.Write(conn, tx, publisher.Store.Now(), actor, "listing.create", id, $"seq {v.Seq}");
         return v;
     }
 
@@ -31,7 +31,7 @@ public static class DirectoryCommands
     {
         RequireActive(conn, tx, id);
         var v = publisher.Publish(conn, tx, id, org.Public, Serialize(org.Private with { Id = null }));
-        Audit.Write(conn, tx, actor, "listing.edit", id, $"seq {v.Seq}");
+        Audit.Write(conn, tx, publisher.Store.Now(), actor, "listing.edit", id, $"seq {v.Seq}");
         return v;
     }
 
@@ -41,8 +41,8 @@ public static class DirectoryCommands
         RequireActive(conn, tx, id);
         var v = publisher.Publish(conn, tx, id, null, null);
         conn.Execute("UPDATE submissions SET status = 'rejected', decided_by = @actor, decided_at = @now, reason = 'listing withdrawn' WHERE listing_id = @id AND status = 'pending'",
-            new { actor, now = NodeStore.Now(), id }, tx);
-        Audit.Write(conn, tx, actor, takedown ? "listing.takedown" : "listing.withdraw", id, $"seq {v.Seq}");
+            new { actor, now = publisher.Store.Now(), id }, tx);
+        Audit.Write(conn, tx, publisher.Store.Now(), actor, takedown ? "listing.takedown" : "listing.withdraw", id, $"seq {v.Seq}");
         NodeTelemetry.Takedowns.Add(1, new KeyValuePair<string, object?>("kind", takedown ? "takedown" : "withdraw"));
         return v;
     }

@@ -15,6 +15,8 @@ namespace Atlas.Api.Signing;
 public sealed class KeyStore(NodeStore store)
 {
     public static readonly TimeSpan KeysetLifetime = TimeSpan.FromDays(365);
+    public NodeStore Store => store;
+
     private readonly ConcurrentDictionary<string, AtlasKey> _loaded = new(StringComparer.Ordinal);
 
     private sealed record KeyRow(string Kid, string Role, string Status, string X, string Y)
@@ -107,7 +109,7 @@ public sealed class KeyStore(NodeStore store)
     {
         var rows = conn.Query<KeyRow>("SELECT kid, role, status, x, y FROM node_keys ORDER BY created_at, kid", transaction: tx).ToList();
         var version = conn.ExecuteScalar<long>("SELECT coalesce(max(version), 0) + 1 FROM keysets", transaction: tx);
-        var now = DateTimeOffset.UtcNow;
+        var now = store.Time.GetUtcNow();
         var payload = new KeysetPayload(
             nodeId,
             version,
@@ -145,7 +147,7 @@ public sealed class KeyStore(NodeStore store)
         }
         var jwk = key.ToJwk();
         conn.Execute("INSERT INTO node_keys (kid, role, status, x, y, created_at) VALUES (@Kid, @role, @status, @X, @Y, @now)",
-            new { key.Kid, role, status, jwk.X, jwk.Y, now = NodeStore.Now() }, tx);
+            new { key.Kid, role, status, jwk.X, jwk.Y, now = store.Now() }, tx);
         _loaded[key.Kid] = key;
         return key;
     }

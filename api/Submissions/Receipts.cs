@@ -35,9 +35,9 @@ public static class Receipts
 
     public static string Url(string baseUrl, string token) => $"{baseUrl.TrimEnd('/')}{Pages.NodePages.ReceiptPath}#{token}";
 
-    public static void Store(Microsoft.Data.Sqlite.SqliteConnection conn, Microsoft.Data.Sqlite.SqliteTransaction tx, long submissionId, string token) =>
+    public static void Store(Microsoft.Data.Sqlite.SqliteConnection conn, Microsoft.Data.Sqlite.SqliteTransaction tx, long submissionId, string token, long now) =>
         conn.Execute("INSERT INTO submission_receipts (hash, submission_id, created_at) VALUES (@hash, @submissionId, @now)",
-            new { hash = Hash(token), submissionId, now = NodeStore.Now() }, tx);
+            new { hash = Hash(token), submissionId, now }, tx);
 
     /// <summary>Finds the receipt by the token's hash and compares the stored hash in constant time.</summary>
     private static ReceiptRow? Find(Microsoft.Data.Sqlite.SqliteConnection conn, string? token, Microsoft.Data.Sqlite.SqliteTransaction? tx = null)
@@ -81,13 +81,13 @@ public static class Receipts
         if (conn.Execute("""
                 UPDATE submissions SET status = 'withdrawn', decided_by = 'submitter', decided_at = @now, submitter_email = NULL, note = NULL
                 WHERE id = @id AND status = 'pending'
-                """, new { id = row.SubmissionId, now = NodeStore.Now() }, tx) == 0)
+                """, new { id = row.SubmissionId, now = store.Now() }, tx) == 0)
         {
             return TypedResults.Problem(statusCode: 409, title: "Already decided",
                 detail: $"Only a pending submission can be withdrawn; this one is {row.Status}.",
                 extensions: new Dictionary<string, object?> { ["code"] = "not_pending" });
         }
-        Audit.Write(conn, tx, "submitter", "submission.withdraw", row.SubmissionId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Audit.Write(conn, tx, store.Now(), "submitter", "submission.withdraw", row.SubmissionId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         tx.Commit();
         return TypedResults.Ok(Find(conn, token)!.View());
     }

@@ -44,10 +44,10 @@ public static partial class SubmissionsApi
         return app;
     }
 
-    public static Ok<PowChallenge> Challenge(HttpContext http, ProofOfWork pow, IOptions<ProofOfWorkOptions> options)
+    public static Ok<PowChallenge> Challenge(HttpContext http, ProofOfWork pow, IOptions<ProofOfWorkOptions> options, TimeProvider time)
     {
         http.Response.Headers.CacheControl = "no-store";
-        return TypedResults.Ok(pow.Issue(options.Value.Bits, NodeStore.Now(), options.Value.LifetimeSeconds));
+        return TypedResults.Ok(pow.Issue(options.Value.Bits, time.GetUtcNow().ToUnixTimeSeconds(), options.Value.LifetimeSeconds));
     }
 
     public static async Task<Results<Accepted<SubmissionAccepted>, ProblemHttpResult>> Submit(HttpRequest request, NodeStore store, ProofOfWork pow,
@@ -65,12 +65,12 @@ public static partial class SubmissionsApi
                 extensions: new Dictionary<string, object?> { ["code"] = "refused" });
         }
         using var conn = store.Open();
-        var errors = Validate(input, conn, out var prepared);
+        var errors = Validate(input, conn, store.Today(), out var prepared);
         if (errors.Count > 0)
         {
             return Problems.Validation(errors, "The submission has errors", "Nothing was stored. Correct the fields listed and send it again.");
         }
-        var now = NodeStore.Now();
+        var now = store.Now();
         var verdict = CheckProof(conn, pow, powOptions.Value, input.Proof, now);
         if (verdict != PowVerdict.Valid)
         {
@@ -83,7 +83,7 @@ public static partial class SubmissionsApi
             INSERT INTO submissions (listing_id, org_json, submitter_email, note, created_at)
             VALUES (@ListingId, @json, @SubmitterEmail, @Note, @now) RETURNING id
             """, new { input.ListingId, json = JsonSerializer.Serialize(prepared!.Private, ApiJsonContext.Default.OrgInput), input.SubmitterEmail, input.Note, now }, tx);
-        Receipts.Store(conn, tx, id, token);
+        Receipts.Store(conn, tx, id, token, now);
         var baseUrl = NodeIdentity.Load(conn, tx).BaseUrl;
         tx.Commit();
         NodeTelemetry.SubmissionsReceived.Add(1);
@@ -118,9 +118,9 @@ public static partial class SubmissionsApi
         },
         extensions: new Dictionary<string, object?> { ["code"] = "proof_" + verdict.ToString().ToLowerInvariant() });
 
-    public static Dictionary<string, string[]> Validate(SubmissionInput input, Microsoft.Data.Sqlite.SqliteConnection conn, out PreparedOrg? prepared)
+    public static Dictionary<string, string[]> Validate(SubmissionInput input, Microsoft.Data.Sqlite.SqliteConnection conn, DateOnly today, out PreparedOrg? prepared)
     {
-        prepared = OrgPreparation.Prepare(input.Organisation, DateOnly.FromDateTime(DateTime.UtcNow));
+        prepared = OrgPreparation.Prepare(input.Organisation, today);
         // Organisation fields are reported under organisation.<field>, as they appear in the request.
         var errors = prepared.Errors.ToDictionary(e => "organisation." + e.Key, e => e.Value);
         if (input.Organisation.Id is not null)

@@ -29,7 +29,7 @@ public sealed partial class SubmitterPrivacyWorker(
             """, new { cutoff = Cutoff(now, options.Value.RetainDays) }, tx);
         if (purged > 0)
         {
-            Audit.Write(conn, tx, "system", "submitters.purge", null, $"{purged} submissions");
+            Audit.Write(conn, tx, now.ToUnixTimeSeconds(), "system", "submitters.purge", null, $"{purged} submissions");
         }
         tx.Commit();
         ConsoleSessions.DeleteExpired(conn, now.ToUnixTimeSeconds(), console.Value);

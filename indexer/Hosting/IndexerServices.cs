@@ -1,3 +1,4 @@
+using Atlas.Hosting;
 using Atlas.Indexer.Meilisearch;
 using Atlas.Indexer.Peers;
 using Atlas.Indexer.Push;
@@ -55,30 +56,10 @@ public static class IndexerServices
     /// <summary>The long-running part of <c>run</c>: migrate, then sync and flush loops.</summary>
     public static IServiceCollection AddIndexerWorkers(this IServiceCollection services)
     {
-        services.AddHostedService<MigrateOnStart>();
+        services.AddMigrateOnStart(sp => sp.GetRequiredService<Database>().Sqlite);
         services.AddHostedService<SyncWorker>();
         services.AddHostedService<FlushWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<SiblingForwarder>());
         return services;
-    }
-
-    private sealed class MigrateOnStart(Database db) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            db.Migrate();
-            return Task.CompletedTask;
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    }
-
-    private sealed class IndexerOptionsValidator : IValidateOptions<IndexerOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, IndexerOptions options)
-        {
-            var problems = options.Problems().ToList();
-            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
-        }
     }
 }

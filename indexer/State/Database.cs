@@ -1,41 +1,25 @@
-using Dapper;
+using Atlas.Hosting;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
 namespace Atlas.Indexer.State;
 
-/// <summary>Opens connections to the state database and migrates it (PRAGMA user_version).</summary>
-public sealed class Database
+/// <summary>The state database on the shared convention of <see cref="SqliteDatabase"/> (WAL, synchronous FULL,
+/// busy timeout, foreign keys, migrations in PRAGMA user_version); created when missing.</summary>
+public sealed class Database(IOptions<IndexerOptions> options)
 {
-    private readonly string _connectionString;
+    public SqliteDatabase Sqlite { get; } = Create(options.Value.Database);
 
-    static Database()
+    private static SqliteDatabase Create(string file)
     {
-        DefaultTypeMap.MatchNamesWithUnderscores = true;
-    }
-
-    public Database(IOptions<IndexerOptions> options)
-    {
-        var path = Path.GetFullPath(options.Value.Database);
+        var path = Path.GetFullPath(file);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = true,
-            DefaultTimeout = 30,
-        }.ToString();
+        return new SqliteDatabase(path, Migrations, createIfMissing: true);
     }
 
-    public SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        // WAL + synchronous=NORMAL survives kill -9 of this process (not power loss, which is acceptable
-        // for an index that can be re-pulled from signed sources).
-        connection.Execute("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
-        return connection;
-    }
+    public SqliteConnection Open() => Sqlite.Open();
+
+    public void Migrate() => Sqlite.Migrate();
 
     private static readonly string[] Migrations =
     [
@@ -157,19 +141,9 @@ public sealed class Database
             version INTEGER NOT NULL
         ) WITHOUT ROWID;
         """,
+        // 3: open alerts are counted per node (status, readiness).
+        """
+        CREATE INDEX alerts_open_by_node ON alerts (node) WHERE resolved_at IS NULL;
+        """,
     ];
-
-    public void Migrate()
-    {
-        using var connection = Open();
-        connection.Execute("PRAGMA journal_mode = WAL;");
-        var version = connection.ExecuteScalar<long>("PRAGMA user_version;");
-        for (var v = version; v < Migrations.Length; v++)
-        {
-            using var tx = connection.BeginTransaction();
-            connection.Execute(Migrations[v], transaction: tx);
-            connection.Execute($"PRAGMA user_version = {v + 1};", transaction: tx);
-            tx.Commit();
-        }
-    }
 }

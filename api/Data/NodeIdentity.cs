@@ -21,11 +21,3 @@ public sealed record NodeIdentity(string NodeId, string Name, string BaseUrl, st
         }
     }
 }
-
-public static class Audit
-{
-    /// <summary>Records who did what. Never pass secrets (tokens, submitter emails) as detail.</summary>
-    public static void Write(SqliteConnection conn, SqliteTransaction tx, string actor, string action, string? target, string? detail = null) =>
-        conn.Execute("INSERT INTO audit (at, actor, action, target, detail) VALUES (@at, @actor, @action, @target, @detail)",
-            new { at = NodeStore.Now(), actor, action, target, detail }, tx);
-}
