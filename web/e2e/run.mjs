@@ -554,7 +554,7 @@ export function defineTests({ harness, meili = null }) {
       await page.click('#propose-btn');
       await page.waitForSelector('#propose-dialog[open] a', { timeout: T });
       const hrefs = await page.locator('#propose-dialog a').evaluateAll((as) => as.map((a) => a.href));
-      assert.deepEqual(hrefs, ['http://127.0.0.1:5101/', 'http://127.0.0.1:5102/']);
+      assert.deepEqual(hrefs, ['http://127.0.0.1:5101/propose', 'http://127.0.0.1:5101/console', 'http://127.0.0.1:5102/propose', 'http://127.0.0.1:5102/console']);
     });
 
     test('security headers and config.json from serve.mjs', async ({ page, url }) => {
