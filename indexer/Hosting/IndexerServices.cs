@@ -33,7 +33,9 @@ public static class IndexerServices
         services.AddSingleton<PeerSynchronizer>();
         services.AddSingleton<Maintenance>();
         services.AddSingleton<SyncRunner>();
+        services.AddSingleton<SearchQueue>();
         services.AddSingleton<SearchFlusher>();
+        services.AddSingleton<RemovalLane>();
         services.AddSingleton<Reindexer>();
         services.AddSingleton<PushHandler>();
         services.AddSingleton<SiblingForwarder>();
@@ -58,6 +60,7 @@ public static class IndexerServices
     {
         services.AddMigrateOnStart(sp => sp.GetRequiredService<Database>().Sqlite);
         services.AddHostedService<SyncWorker>();
+        services.AddHostedService<RemovalWorker>();
         services.AddHostedService<FlushWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<SiblingForwarder>());
         return services;

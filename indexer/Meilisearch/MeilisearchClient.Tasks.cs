@@ -10,7 +10,9 @@ public sealed partial class MeilisearchClient
     public static readonly TimeSpan DefaultTaskTimeout = TimeSpan.FromSeconds(60);
 
     private static readonly TimeSpan FirstPollDelay = TimeSpan.FromMilliseconds(10);
-    private static readonly TimeSpan MaxPollDelay = TimeSpan.FromMilliseconds(500);
+    // Short: a task's end is noticed at most this late, and the indexer's next write (an edit's flush after the one in
+    // progress) waits for that; a GET /tasks/{uid} on the loopback costs next to nothing.
+    private static readonly TimeSpan MaxPollDelay = TimeSpan.FromMilliseconds(100);
 
     /// <summary>GET /tasks/{uid}</summary>
     public Task<MeilisearchTask> GetTaskAsync(long taskUid, CancellationToken cancellationToken = default) =>
@@ -21,12 +23,33 @@ public sealed partial class MeilisearchClient
             MeilisearchJsonContext.Default.MeilisearchTask,
             cancellationToken);
 
-    /// <summary>GET /tasks with optional filters (index uids, statuses, types, limit, from).</summary>
-    public Task<MeilisearchTaskList> GetTasksAsync(MeilisearchTaskQuery? query = null, CancellationToken cancellationToken = default)
+    /// <summary>GET /tasks with optional filters (uids, index uids, statuses, types, limit, from).</summary>
+    public Task<MeilisearchTaskList> GetTasksAsync(MeilisearchTaskQuery? query = null, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, "tasks" + QueryString(query), null, MeilisearchJsonContext.Default.MeilisearchTaskList, cancellationToken);
+
+    /// <summary>
+    /// POST /tasks/cancel with the filters of <paramref name="query"/> (at least one is required; limit and from are
+    /// ignored). Registers a <c>taskCancelation</c> task, which Meilisearch runs before any other queued task; a matched
+    /// task that is processing is aborted and its batch's other tasks go back to the queue. Returns the cancelation task.
+    /// </summary>
+    public Task<MeilisearchTaskInfo> CancelTasksAsync(MeilisearchTaskQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var qs = QueryString(query with { Limit = null, From = null });
+        if (qs.Length == 0)
+        {
+            throw new ArgumentException("Task cancelation needs at least one filter.", nameof(query));
+        }
+
+        return SendAsync(HttpMethod.Post, "tasks/cancel" + qs, null, MeilisearchJsonContext.Default.MeilisearchTaskInfo, cancellationToken);
+    }
+
+    private static string QueryString(MeilisearchTaskQuery? query)
     {
         var qs = new StringBuilder();
         if (query is not null)
         {
+            AppendList(qs, "uids", query.Uids?.Select(u => u.ToString(CultureInfo.InvariantCulture)).ToList());
             AppendList(qs, "indexUids", query.IndexUids);
             AppendList(qs, "statuses", query.Statuses?.Select(s => s.ToString().ToLowerInvariant()).ToList());
             AppendList(qs, "types", query.Types);
@@ -41,11 +64,11 @@ public sealed partial class MeilisearchClient
             }
         }
 
-        return SendAsync(HttpMethod.Get, "tasks" + qs, null, MeilisearchJsonContext.Default.MeilisearchTaskList, cancellationToken);
+        return qs.ToString();
     }
 
     /// <summary>
-    /// Polls the task with exponential backoff (10 ms doubling up to 500 ms between polls) until it is finished or
+    /// Polls the task with exponential backoff (10 ms doubling up to 100 ms between polls) until it is finished or
     /// <paramref name="timeout"/> (default 60 s) has passed. Returns the succeeded task; throws
     /// <see cref="MeilisearchTaskFailedException"/> (failed or canceled, with Meilisearch's error) or
     /// <see cref="MeilisearchTaskTimeoutException"/>.

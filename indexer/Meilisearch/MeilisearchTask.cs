@@ -86,6 +86,8 @@ public sealed record MeilisearchTaskList
 /// <summary>Filters of <c>GET /tasks</c>; null members are not sent.</summary>
 public sealed record MeilisearchTaskQuery
 {
+    public IReadOnlyList<long>? Uids { get; init; }
+
     public IReadOnlyList<string>? IndexUids { get; init; }
 
     public IReadOnlyList<MeilisearchTaskStatus>? Statuses { get; init; }

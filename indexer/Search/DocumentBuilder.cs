@@ -16,25 +16,20 @@ public sealed class DocumentBuilder(TimeProvider time)
 {
     private static readonly BuiltListing Nothing = new([], null);
 
+    /// <summary>Whether search shows the listing at all (the removal lane's question): exactly when <see cref="Build"/>
+    /// gives documents, without building them.</summary>
+    public bool Shows(StateSession s, string listingId) => Shown(s.Listings.SearchSourceOf(listingId), Today()) is not null;
+
     public BuiltListing Build(StateSession s, string listingId)
     {
         var source = s.Listings.SearchSourceOf(listingId);
-        if (source is null || source.Row.State != ListingState.Live || source.HiddenReason is not null)
+        if (Shown(source, Today()) is not { } shown)
         {
             return Nothing;
         }
-        var row = source.Row;
-        var shownJws = row.ShownJws ?? row.Jws;
-        var (payload, hash, kid) = StoredListing.Read(shownJws);
-        if (payload.Org is not { } org)
-        {
-            return Nothing;
-        }
-        var today = time.GetUtcNow().ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        if (string.CompareOrdinal(org.ReviewBy, today) < 0)
-        {
-            return Nothing;
-        }
+        var row = source!.Row;
+        var (shownJws, payload, hash, kid) = shown;
+        var org = payload.Org!;
         var endorsedBy = s.Listings.EndorsedBy(listingId, row.Node);
         var alerts = s.Alerts.OpenFor(listingId)
             .Select(a => new AlertDoc(a.Kind, a.Message, Iso(a.Since))).ToList();
@@ -100,6 +95,21 @@ public sealed class DocumentBuilder(TimeProvider time)
         }).ToList();
         return new BuiltListing(documents, SignedDocument.ForListing(listingId, row.Node, shownJws));
     }
+
+    /// <summary>The version search shows for a listing, or null when it must not be shown: no row, a row that is not
+    /// live (tombstone, quarantined, revoked, conflict), a hidden node, or past its review_by date.</summary>
+    private static (string Jws, ListingPayload Payload, string Hash, string Kid)? Shown(SearchSource? source, string today)
+    {
+        if (source is null || source.Row.State != ListingState.Live || source.HiddenReason is not null)
+        {
+            return null;
+        }
+        var jws = source.Row.ShownJws ?? source.Row.Jws;
+        var (payload, hash, kid) = StoredListing.Read(jws);
+        return payload.Org is { } org && string.CompareOrdinal(org.ReviewBy, today) >= 0 ? (jws, payload, hash, kid) : null;
+    }
+
+    private string Today() => time.GetUtcNow().ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     /// <summary>Every name of the organisation's cities and countries in the UI languages and common spellings
     /// (gazetteer), so "Тбилиси", "Тбілісі", "Tiflis" and "Tbilisi" all find it.</summary>

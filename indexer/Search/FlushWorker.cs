@@ -1,12 +1,27 @@
+using Atlas.Indexer.State;
 using Atlas.Indexer.Sync;
 using Microsoft.Extensions.Options;
 
 namespace Atlas.Indexer.Search;
 
-/// <summary>Flushes every FlushInterval, or at once when a takedown arrives; survives Meilisearch outages.</summary>
-public sealed partial class FlushWorker(SearchFlusher flusher, FlushSignal signal, IOptions<IndexerOptions> options, ILogger<FlushWorker> logger) : BackgroundService
+/// <summary>Flushes as soon as the state commits outbox entries (an edit's pass, a takedown; changes that arrive while a
+/// flush is in flight are coalesced into the next one), else every FlushInterval; survives Meilisearch outages.</summary>
+public sealed partial class FlushWorker(SearchFlusher flusher, FlushSignal signal, StateStore store, IOptions<IndexerOptions> options, ILogger<FlushWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        store.OutboxCommitted += signal.Signal.Set;
+        try
+        {
+            await LoopAsync(stoppingToken);
+        }
+        finally
+        {
+            store.OutboxCommitted -= signal.Signal.Set;
+        }
+    }
+
+    private async Task LoopAsync(CancellationToken stoppingToken)
     {
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)

@@ -1,103 +1,53 @@
 using System.Diagnostics;
 using Atlas.Indexer.Meilisearch;
 using Atlas.Indexer.State;
-using Atlas.Indexer.Sync;
 using Atlas.Indexer.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace Atlas.Indexer.Search;
 
-/// <summary>Drains the outbox into search in coalesced batches: per flush at most one delete task (listings
-/// that vanished or lost places) and one documents task. Replay after a crash is safe: documents are
-/// upserts by doc_id and deletions are by listing id.</summary>
+/// <summary>One listing of a flush: what the flush's snapshot builds for it and how many documents search may hold.</summary>
+public sealed record PreparedListing(string Id, BuiltListing Built, int Recorded);
+
+/// <summary>A flush read from one snapshot of the state (<see cref="SearchFlusher.PrepareAsync"/>), not yet sent.</summary>
+public sealed record FlushBatch(
+    long MaxSeq,
+    long SnapshotSeq,
+    IReadOnlyList<PreparedListing> Listings,
+    IReadOnlyList<(string Node, long Version)> Keysets,
+    IReadOnlyList<string> GoneKeysets,
+    IReadOnlyList<SignedDocument> Chains);
+
+/// <summary>Drains the outbox into search in coalesced batches: per flush at most one deletion task per index
+/// (listings that vanished or lost places) and one documents task per index. Replay after a crash is safe: documents
+/// are upserts by doc_id and deletions are by listing id; the outbox is only completed after every task of the flush
+/// succeeded. Writes are queued under <see cref="SearchQueue"/>, which they share with the <see cref="RemovalLane"/>:
+/// a listing the state changed after this flush read it is left to the next flush, a removal the lane already queued
+/// is waited for instead of repeated, and a flush whose upsert the lane canceled (to let a takedown past it) is
+/// replayed at once from the state.</summary>
 public sealed partial class SearchFlusher(
     StateStore store,
     SearchIndexWriter writer,
     DocumentBuilder builder,
+    SearchQueue queue,
     IOptions<IndexerOptions> options,
     ILogger<SearchFlusher> logger)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private bool _indexReady;
 
-    /// <summary>Flushes one batch; returns the number of listings it covered (0 when the outbox is empty). The signed
-    /// index gets the listing JWS of every listing with documents, and the keyset chains whose trusted version changed.</summary>
+    private string Index => options.Value.Index;
+    private string SignedIndex => SignedIndexSettings.UidFor(options.Value.Index);
+
+    /// <summary>Flushes one batch; returns the number of listings it covered (0 when the outbox is empty; at least 1
+    /// when the batch must be replayed at once). The signed index gets the listing JWS of every listing with documents,
+    /// and the keyset chains whose trusted version changed.</summary>
     public async Task<int> FlushOnceAsync(CancellationToken ct)
     {
         await _gate.WaitAsync(ct);
         try
         {
-            var (maxSeq, ids, size, keysets, goneKeysets) = store.Read(s =>
-            {
-                var (max, taken) = s.Outbox.Take(options.Value.FlushBatchSize);
-                return (max, taken, s.Outbox.Size(), s.Keysets.ToPublish(), s.Keysets.ToRemove());
-            });
-            IndexerTelemetry.ReportOutboxSize(size);
-            if (ids.Count == 0 && keysets.Count == 0 && goneKeysets.Count == 0)
-            {
-                return 0;
-            }
-            var index = options.Value.Index;
-            var signedIndex = SignedIndexSettings.UidFor(index);
-            if (!_indexReady)
-            {
-                await writer.EnsureIndexAsync(index, ct);
-                await writer.EnsureSignedIndexAsync(signedIndex, ct);
-                _indexReady = true;
-            }
-            var started = Stopwatch.GetTimestamp();
-            var upserts = new List<SearchDocument>();
-            var signed = new List<SignedDocument>();
-            var deletes = new List<string>();
-            var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-            using (var s = store.Read())
-            {
-                foreach (var id in ids)
-                {
-                    var built = builder.Build(s, id);
-                    if (built.Documents.Count < s.Outbox.DocCount(id))
-                    {
-                        deletes.Add(id);
-                    }
-                    upserts.AddRange(built.Documents);
-                    if (built.Signed is { } listing)
-                    {
-                        signed.Add(listing);
-                    }
-                    counts[id] = built.Documents.Count;
-                }
-                signed.AddRange(keysets.Select(k => SignedDocument.ForKeysets(k.Node, s.Keysets.Chain(k.Node))));
-            }
-            store.Write(s => s.Outbox.RaiseDocCounts(counts));
-            if (deletes.Count > 0)
-            {
-                await writer.DeleteListingsAsync(index, deletes, ct);
-                await writer.DeleteListingsAsync(signedIndex, deletes, ct);
-            }
-            if (goneKeysets.Count > 0)
-            {
-                await writer.DeleteSignedAsync(signedIndex, goneKeysets.Select(SignedDocument.KeysetId).ToList(), ct);
-            }
-            // Signed bytes first: a card opened between the two writes sees new bytes and old documents (a warning
-            // for a moment), never a new document without its signature.
-            if (signed.Count > 0)
-            {
-                await writer.UpsertSignedAsync(signedIndex, signed, ct);
-            }
-            if (upserts.Count > 0)
-            {
-                await writer.UpsertDocumentsAsync(index, upserts, ct);
-            }
-            store.Write(s =>
-            {
-                s.Outbox.Complete(maxSeq, counts);
-                s.Keysets.MarkPublished(keysets, goneKeysets);
-            });
-            var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-            IndexerTelemetry.FlushDuration.Record(seconds);
-            IndexerTelemetry.ReportOutboxSize(store.Read(s => s.Outbox.Size()));
-            LogFlushed(ids.Count, upserts.Count, deletes.Count, seconds * 1000);
-            return ids.Count;
+            return await PrepareAsync(ct) is { } batch ? await SendAsync(batch, ct) : 0;
         }
         finally
         {
@@ -113,6 +63,196 @@ public sealed partial class SearchFlusher(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Flushed {Listings} listing(s): {Upserts} document(s) upserted, {Deletes} listing(s) deleted in {Ms:0} ms")]
-    private partial void LogFlushed(int listings, int upserts, int deletes, double ms);
+    /// <summary>The first half of a flush: takes the oldest outbox entries and builds their documents from one snapshot
+    /// of the state, then records the new document counts ahead of sending (they may only grow here, so a crash
+    /// after Meilisearch applied an add still leaves a count that makes a later removal delete them). Null when there
+    /// is nothing to do. Called by <see cref="FlushOnceAsync"/>; public so the tests can interleave a removal with it.</summary>
+    public async Task<FlushBatch?> PrepareAsync(CancellationToken ct)
+    {
+        var (batch, size) = store.Read(s =>
+        {
+            var (maxSeq, ids) = s.Outbox.Take(options.Value.FlushBatchSize);
+            var snapshotSeq = s.Outbox.LastSeq();
+            var keysets = s.Keysets.ToPublish();
+            var gone = s.Keysets.ToRemove();
+            var size = s.Outbox.Size();
+            if (ids.Count == 0 && keysets.Count == 0 && gone.Count == 0)
+            {
+                return ((FlushBatch?)null, size);
+            }
+            var listings = ids.Select(id => new PreparedListing(id, builder.Build(s, id), s.Outbox.DocCount(id))).ToList();
+            var chains = keysets.Select(k => SignedDocument.ForKeysets(k.Node, s.Keysets.Chain(k.Node))).ToList();
+            return ((FlushBatch?)new FlushBatch(maxSeq, snapshotSeq, listings, keysets, gone, chains), size);
+        });
+        IndexerTelemetry.ReportOutboxSize(size);
+        if (batch is null)
+        {
+            return null;
+        }
+        if (!_indexReady)
+        {
+            await writer.EnsureIndexAsync(Index, ct);
+            await writer.EnsureSignedIndexAsync(SignedIndex, ct);
+            _indexReady = true;
+        }
+        store.Write(s => s.Outbox.RaiseDocCounts(batch.Listings.ToDictionary(l => l.Id, l => l.Built.Documents.Count, StringComparer.Ordinal)));
+        return batch;
+    }
+
+    /// <summary>The second half: decides each listing under the queue's lock (<see cref="SearchWritePlan.Flush"/>),
+    /// queues the tasks, then waits for them outside the lock and completes the outbox. Returns the number of listings
+    /// covered, or at least 1 when an upsert was canceled by the removal lane (replay at once).</summary>
+    public async Task<int> SendAsync(FlushBatch batch, CancellationToken ct)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var decisions = new Dictionary<string, ListingWrite>(StringComparer.Ordinal);
+        var awaited = new Dictionary<Removal, List<string>>(ReferenceEqualityComparer.Instance);
+        var tasks = new List<long>();
+        var upsertTasks = new List<long>();
+        Removal? removal = null;
+        int upserted;
+        using (var scope = await queue.EnterAsync(ct))
+        {
+            // Only what the state changed after the snapshot; read under the lock, so a removal the lane queues after
+            // this point is queued after our documents.
+            var changed = store.Read(s => s.Outbox.LastSeq() > batch.SnapshotSeq ? s.Outbox.IdsAfter(batch.SnapshotSeq) : new HashSet<string>());
+            foreach (var listing in batch.Listings)
+            {
+                var pending = scope.PendingRemoval(listing.Id);
+                var decision = SearchWritePlan.Flush(listing.Built.Documents.Count, listing.Recorded, changed.Contains(listing.Id), pending is not null);
+                decisions[listing.Id] = decision;
+                if (decision == ListingWrite.AwaitRemoval)
+                {
+                    (awaited.TryGetValue(pending!, out var ids) ? ids : awaited[pending!] = []).Add(listing.Id);
+                }
+            }
+            var deletes = Ids(decisions, ListingWrite.Delete, ListingWrite.Replace);
+            var shown = batch.Listings.Where(l => decisions[l.Id] is ListingWrite.Upsert or ListingWrite.Replace).ToList();
+            if (deletes.Count > 0)
+            {
+                var ids = new List<long>
+                {
+                    (await writer.EnqueueDeleteListingsAsync(Index, deletes, ct)).TaskUid,
+                    (await writer.EnqueueDeleteListingsAsync(SignedIndex, deletes, ct)).TaskUid,
+                };
+                tasks.AddRange(ids);
+                removal = new Removal(Ids(decisions, ListingWrite.Delete), ids);
+                scope.Removed(removal);
+            }
+            if (batch.GoneKeysets.Count > 0)
+            {
+                tasks.Add((await writer.EnqueueDeleteSignedAsync(SignedIndex, batch.GoneKeysets.Select(SignedDocument.KeysetId).ToList(), ct)).TaskUid);
+            }
+            // From here documents of these listings may be queued (even if a request below fails after Meilisearch
+            // took it): their earlier removal no longer describes search.
+            scope.Upserted(shown.Select(l => l.Id));
+            // Signed bytes first: a card opened between the two writes sees new bytes and old documents (a warning
+            // for a moment), never a new document without its signature.
+            var signed = shown.Select(l => l.Built.Signed!).Concat(batch.Chains).ToList();
+            if (signed.Count > 0)
+            {
+                upsertTasks.Add((await writer.EnqueueUpsertSignedAsync(SignedIndex, signed, ct)).TaskUid);
+                scope.UpsertsQueued(upsertTasks);
+            }
+            var documents = shown.SelectMany(l => l.Built.Documents).ToList();
+            if (documents.Count > 0)
+            {
+                upsertTasks.Add((await writer.EnqueueUpsertDocumentsAsync(Index, documents, ct)).TaskUid);
+                scope.UpsertsQueued(upsertTasks);
+            }
+            upserted = documents.Count;
+        }
+
+        var canceled = false;
+        try
+        {
+            foreach (var task in tasks)
+            {
+                await writer.WaitAsync(task, ct);
+            }
+            foreach (var (pending, ids) in awaited)
+            {
+                await WaitForRemovalAsync(pending, ids, ct);
+            }
+            foreach (var task in upsertTasks)
+            {
+                try
+                {
+                    await writer.WaitAsync(task, ct);
+                }
+                catch (MeilisearchTaskFailedException e) when (e.Task.Status == MeilisearchTaskStatus.Canceled)
+                {
+                    canceled = true;
+                }
+            }
+        }
+        finally
+        {
+            if (upsertTasks.Count > 0)
+            {
+                await queue.UpsertsFinishedAsync(upsertTasks, CancellationToken.None);
+            }
+        }
+        if (canceled)
+        {
+            // The removal lane let a takedown past this flush: nothing is completed, the next flush rebuilds the same
+            // outbox entries from the state as it is now.
+            LogReplayed(batch.Listings.Count);
+            return Math.Max(1, batch.Listings.Count);
+        }
+
+        var counts = batch.Listings.Where(l => decisions[l.Id] != ListingWrite.Defer)
+            .ToDictionary(l => l.Id, l => l.Built.Documents.Count, StringComparer.Ordinal);
+        store.Write(s =>
+        {
+            s.Outbox.Complete(batch.MaxSeq, counts);
+            s.Keysets.MarkPublished(batch.Keysets, batch.GoneKeysets);
+        });
+        using (var scope = await queue.EnterAsync(CancellationToken.None))
+        {
+            if (removal is not null)
+            {
+                scope.Settled(removal, removal.ListingIds);
+            }
+            foreach (var (pending, ids) in awaited)
+            {
+                scope.Settled(pending, ids);
+            }
+        }
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        IndexerTelemetry.FlushDuration.Record(seconds);
+        IndexerTelemetry.ReportOutboxSize(store.Read(s => s.Outbox.Size()));
+        LogFlushed(batch.Listings.Count, upserted, removal?.ListingIds.Count ?? 0, awaited.Values.Sum(ids => ids.Count), decisions.Values.Count(d => d == ListingWrite.Defer), seconds * 1000);
+        return batch.Listings.Count;
+    }
+
+    /// <summary>Waits for a removal the lane queued; if it did not succeed, forgets it (so the next flush deletes
+    /// these listings itself) and fails this flush.</summary>
+    private async Task WaitForRemovalAsync(Removal pending, IReadOnlyList<string> ids, CancellationToken ct)
+    {
+        try
+        {
+            foreach (var task in pending.TaskUids)
+            {
+                await writer.WaitAsync(task, ct);
+            }
+        }
+        catch (MeilisearchException)
+        {
+            using (var scope = await queue.EnterAsync(CancellationToken.None))
+            {
+                scope.Settled(pending, ids);
+            }
+            throw;
+        }
+    }
+
+    private static List<string> Ids(Dictionary<string, ListingWrite> decisions, params ListingWrite[] kinds) =>
+        decisions.Where(d => kinds.Contains(d.Value)).Select(d => d.Key).ToList();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Flushed {Listings} listing(s): {Upserts} document(s) upserted, {Deletes} listing(s) deleted, {Awaited} removed by the removal lane, {Deferred} left to the next flush, in {Ms:0} ms")]
+    private partial void LogFlushed(int listings, int upserts, int deletes, int awaited, int deferred, double ms);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "A flush of {Listings} listing(s) was canceled to let a removal past it; replaying it from the state")]
+    private partial void LogReplayed(int listings);
 }

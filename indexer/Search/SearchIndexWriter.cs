@@ -42,23 +42,50 @@ public sealed class SearchIndexWriter(MeilisearchClient client, IOptions<Indexer
 
     /// <summary>Adds or replaces documents by doc_id, in one task.</summary>
     public Task UpsertDocumentsAsync(string uid, IReadOnlyList<SearchDocument> documents, CancellationToken ct) =>
-        Wait(client.AddOrReplaceDocumentsAsync(uid, documents, SearchJsonContext.Default.SearchDocument, OrganisationIndexSettings.PrimaryKey, ct), ct);
+        Wait(EnqueueUpsertDocumentsAsync(uid, documents, ct), ct);
 
     /// <summary>Adds or replaces signed documents (listing JWS, keyset chains) by signed_id, in one task.</summary>
     public Task UpsertSignedAsync(string uid, IReadOnlyList<SignedDocument> documents, CancellationToken ct) =>
-        Wait(client.AddOrReplaceDocumentsAsync(uid, documents, SignedJsonContext.Default.SignedDocument, SignedIndexSettings.PrimaryKey, ct), ct);
+        Wait(EnqueueUpsertSignedAsync(uid, documents, ct), ct);
 
     /// <summary>Deletes every document of these listings (filter on listing_id), in one task. Works on both indexes:
     /// search documents and the listing documents of the signed index carry listing_id.</summary>
-    public Task DeleteListingsAsync(string uid, IReadOnlyCollection<string> listingIds, CancellationToken ct)
-    {
-        var filter = $"listing_id IN [{string.Join(", ", listingIds.Select(SearchFilter.Quote))}]";
-        return Wait(client.DeleteDocumentsByFilterAsync(uid, filter, ct), ct);
-    }
+    public Task DeleteListingsAsync(string uid, IReadOnlyCollection<string> listingIds, CancellationToken ct) =>
+        Wait(EnqueueDeleteListingsAsync(uid, listingIds, ct), ct);
 
     /// <summary>Deletes signed documents by signed_id (keyset chains of nodes that are no longer peers).</summary>
     public Task DeleteSignedAsync(string uid, IReadOnlyCollection<string> signedIds, CancellationToken ct) =>
-        Wait(client.DeleteDocumentsAsync(uid, signedIds, ct), ct);
+        Wait(EnqueueDeleteSignedAsync(uid, signedIds, ct), ct);
+
+    // The Enqueue… variants return once Meilisearch has queued the task (its answer is the task), without waiting
+    // for it: Meilisearch runs tasks in the order they were queued, so the order of these calls is the order of the
+    // writes. Wait with WaitAsync.
+
+    public Task<MeilisearchTaskInfo> EnqueueUpsertDocumentsAsync(string uid, IReadOnlyList<SearchDocument> documents, CancellationToken ct) =>
+        client.AddOrReplaceDocumentsAsync(uid, documents, SearchJsonContext.Default.SearchDocument, OrganisationIndexSettings.PrimaryKey, ct);
+
+    public Task<MeilisearchTaskInfo> EnqueueUpsertSignedAsync(string uid, IReadOnlyList<SignedDocument> documents, CancellationToken ct) =>
+        client.AddOrReplaceDocumentsAsync(uid, documents, SignedJsonContext.Default.SignedDocument, SignedIndexSettings.PrimaryKey, ct);
+
+    /// <summary>A deletion by filter: Meilisearch never batches it with document additions (it does batch it with
+    /// other deletions), so it never waits inside an addition's batch.</summary>
+    public Task<MeilisearchTaskInfo> EnqueueDeleteListingsAsync(string uid, IReadOnlyCollection<string> listingIds, CancellationToken ct) =>
+        client.DeleteDocumentsByFilterAsync(uid, $"listing_id IN [{string.Join(", ", listingIds.Select(SearchFilter.Quote))}]", ct);
+
+    public Task<MeilisearchTaskInfo> EnqueueDeleteSignedAsync(string uid, IReadOnlyCollection<string> signedIds, CancellationToken ct) =>
+        client.DeleteDocumentsAsync(uid, signedIds, ct);
+
+    /// <summary>Cancels these tasks if they are still queued or processing (a processing one is aborted); returns the
+    /// cancelation task, which Meilisearch runs before anything else queued.</summary>
+    public Task<MeilisearchTaskInfo> CancelAsync(IReadOnlyCollection<long> taskUids, CancellationToken ct) =>
+        client.CancelTasksAsync(new MeilisearchTaskQuery { Uids = [.. taskUids], Statuses = [MeilisearchTaskStatus.Enqueued, MeilisearchTaskStatus.Processing] }, ct);
+
+    /// <summary>The task as it stands (for the ordering checks of a caller that did not enqueue it).</summary>
+    public Task<MeilisearchTask> GetTaskAsync(long taskUid, CancellationToken ct) => client.GetTaskAsync(taskUid, ct);
+
+    /// <summary>Waits for a queued task (up to <see cref="IndexerOptions.MeilisearchTaskTimeout"/>); throws
+    /// <see cref="MeilisearchTaskFailedException"/> when it failed or was canceled.</summary>
+    public Task<MeilisearchTask> WaitAsync(long taskUid, CancellationToken ct) => client.WaitForTaskAsync(taskUid, TaskTimeout, ct);
 
     public Task SwapAsync(string uid, string otherUid, CancellationToken ct) => Wait(client.SwapIndexesAsync(uid, otherUid, ct), ct);
 

@@ -6,6 +6,10 @@ public sealed class OutboxStore(StateSession s)
 {
     private readonly HashSet<string> _queued = new(StringComparer.Ordinal);
 
+    /// <summary>Whether this session queued anything (on commit the store tells the search side, see
+    /// <see cref="StateStore.OutboxCommitted"/>).</summary>
+    internal bool Written { get; private set; }
+
     /// <summary>Queues listing ids; an id queued twice in one session is written once.</summary>
     public void Enqueue(IEnumerable<string> ids)
     {
@@ -14,12 +18,13 @@ public sealed class OutboxStore(StateSession s)
             if (_queued.Add(id))
             {
                 s.Execute("INSERT INTO outbox (listing_id) VALUES (@id)", new { id });
+                Written = true;
             }
         }
     }
 
     /// <summary>Queues every listing of a node (hidden, shown again, removed).</summary>
-    public void EnqueueNode(string node) => s.Execute("INSERT INTO outbox (listing_id) SELECT id FROM listings WHERE node = @node", new { node });
+    public void EnqueueNode(string node) => Wrote(s.Execute("INSERT INTO outbox (listing_id) SELECT id FROM listings WHERE node = @node", new { node }));
 
     public (long MaxSeq, IReadOnlyList<string> Ids) Take(int limit)
     {
@@ -61,17 +66,44 @@ public sealed class OutboxStore(StateSession s)
 
     public long Size() => s.ExecuteScalar<long>("SELECT COUNT(*) FROM outbox");
 
+    /// <summary>The newest entry's seq (0 when empty). Seqs only grow and a write session holds the write lock, so
+    /// every entry committed after a snapshot that saw this value has a greater seq.</summary>
+    public long LastSeq() => s.ExecuteScalar<long>("SELECT IFNULL(MAX(seq), 0) FROM outbox");
+
+    /// <summary>The listing ids queued after <paramref name="seq"/>: what changed since a snapshot that saw it.</summary>
+    public IReadOnlySet<string> IdsAfter(long seq) =>
+        s.Query<string>("SELECT DISTINCT listing_id FROM outbox WHERE seq > @seq", new { seq }).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>The entries after <paramref name="seq"/> whose listing has documents in search (the removal lane's
+    /// candidates), and the newest seq looked at.</summary>
+    public (long LastSeq, IReadOnlyList<string> Ids) WithDocumentsAfter(long seq)
+    {
+        var last = s.ExecuteScalar<long>("SELECT IFNULL(MAX(seq), @seq) FROM outbox WHERE seq > @seq", new { seq });
+        var ids = s.Query<string>(
+            """
+            SELECT DISTINCT o.listing_id FROM outbox o JOIN search_docs d ON d.listing_id = o.listing_id
+            WHERE o.seq > @seq AND o.seq <= @last AND d.doc_count > 0
+            """, new { seq, last });
+        return (last, ids);
+    }
+
     public int DocCount(string id) => s.ExecuteScalar<int?>("SELECT doc_count FROM search_docs WHERE listing_id = @id", new { id }) ?? 0;
 
     public int EnqueueTouchedSince(long sinceMs) =>
-        s.Execute("INSERT INTO outbox (listing_id) SELECT DISTINCT id FROM listings WHERE touched_at >= @sinceMs", new { sinceMs });
+        Wrote(s.Execute("INSERT INTO outbox (listing_id) SELECT DISTINCT id FROM listings WHERE touched_at >= @sinceMs", new { sinceMs }));
 
     /// <summary>Listings past review_by leave search (state is kept; a re-confirmed version brings them back).</summary>
     public int EnqueueReviewExpired(string today) =>
-        s.Execute(
+        Wrote(s.Execute(
             """
             INSERT INTO outbox (listing_id)
             SELECT l.id FROM listings l JOIN search_docs s ON s.listing_id = l.id
             WHERE l.state = 'live' AND l.review_by < @today AND s.doc_count > 0
-            """, new { today });
+            """, new { today }));
+
+    private int Wrote(int rows)
+    {
+        Written |= rows > 0;
+        return rows;
+    }
 }

@@ -10,10 +10,12 @@ public sealed class StateSession : IDisposable
 {
     private readonly SqliteConnection _connection;
     private readonly SqliteTransaction _transaction;
+    private readonly Action? _outboxCommitted;
 
-    internal StateSession(SqliteConnection connection, bool deferred, TimeProvider time)
+    internal StateSession(SqliteConnection connection, bool deferred, TimeProvider time, Action? outboxCommitted = null)
     {
         _connection = connection;
+        _outboxCommitted = outboxCommitted;
         _transaction = connection.BeginTransaction(deferred);
         var now = time.GetUtcNow();
         Now = now.ToUnixTimeSeconds();
@@ -33,7 +35,14 @@ public sealed class StateSession : IDisposable
     public OutboxStore Outbox { get; }
     public KeysetStore Keysets { get; }
 
-    public void Commit() => _transaction.Commit();
+    public void Commit()
+    {
+        _transaction.Commit();
+        if (Outbox.Written)
+        {
+            _outboxCommitted?.Invoke();
+        }
+    }
 
     public void Dispose()
     {

@@ -16,7 +16,11 @@ public sealed class StateStore(Database db, TimeProvider time)
     public StateSession Read() => new(db.Open(), deferred: true, time);
 
     /// <summary>A write transaction: call <see cref="StateSession.Commit"/>; disposing without it rolls back.</summary>
-    public StateSession Write() => new(db.Open(), deferred: false, time);
+    public StateSession Write() => new(db.Open(), deferred: false, time, () => OutboxCommitted?.Invoke());
+
+    /// <summary>Raised after a write session that queued outbox entries committed (a pass, a relayed tombstone, a node
+    /// hidden…): wakes the removal lane and the flusher instead of leaving the change to their next poll.</summary>
+    public event Action? OutboxCommitted;
 
     public T Read<T>(Func<StateSession, T> read)
     {

@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using Atlas.Indexer.Meilisearch;
+using Atlas.Indexer.State;
+using Atlas.Indexer.Telemetry;
+using Microsoft.Extensions.Options;
+
+namespace Atlas.Indexer.Search;
+
+/// <summary>The removal fast path (docs/architecture.md, "The removal lane"): a takedown is a safety action and must not
+/// wait behind the flusher's batch. Whenever the state commits outbox entries (a pass, a relayed tombstone, a node
+/// hidden, a key revoked, a listing past review) the lane looks at the entries it has not seen yet; every listing among
+/// them that search must no longer show and that has documents in search is deleted at once, on both indexes, by
+/// listing id, and the flusher's upsert tasks still queued or processing are canceled so that nothing runs before the
+/// deletions (Meilisearch runs a cancelation before any other queued task and aborts a processing batch; the flusher
+/// replays a canceled flush from the state). Everything is decided and queued under <see cref="SearchQueue"/>, from a
+/// state read under that lock, so an older version can never be queued after the removal (the flusher defers listings
+/// the state changed after its snapshot). The lane never writes the state: the flusher records the counts when it
+/// reaches those outbox entries, after waiting for the lane's tasks.</summary>
+public sealed partial class RemovalLane(
+    StateStore store,
+    SearchIndexWriter writer,
+    DocumentBuilder builder,
+    SearchQueue queue,
+    IOptions<IndexerOptions> options,
+    ILogger<RemovalLane> logger)
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    // The newest outbox seq looked at. Starts at 0: after a restart every queued entry is looked at once more.
+    private long _cursor;
+
+    /// <summary>Looks at the outbox entries queued since the last call and queues the removals they need; returns the
+    /// removal queued (null when none was needed). Does not wait for Meilisearch to run it.</summary>
+    public async Task<Removal?> RunOnceAsync(CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            // Cheap and outside the lock: only listings that have documents in search can need a removal.
+            var (last, candidates) = store.Read(s => s.Outbox.WithDocumentsAfter(_cursor));
+            if (candidates.Count == 0)
+            {
+                _cursor = last;
+                return null;
+            }
+            var removal = await RemoveAsync(candidates, ct);
+            _cursor = last;
+            return removal;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<Removal?> RemoveAsync(IReadOnlyList<string> candidates, CancellationToken ct)
+    {
+        var index = options.Value.Index;
+        var signedIndex = SignedIndexSettings.UidFor(index);
+        var started = Stopwatch.GetTimestamp();
+        Removal removal;
+        long? cancelation = null;
+        using (var scope = await queue.EnterAsync(ct))
+        {
+            // Decided on the state as it is now, under the lock: the flusher cannot queue anything in between.
+            var ids = store.Read(s => candidates
+                .Where(id => SearchWritePlan.RemoveNow(builder.Shows(s, id), s.Outbox.DocCount(id), scope.PendingRemoval(id) is not null))
+                .ToList());
+            if (ids.Count == 0)
+            {
+                return null;
+            }
+            removal = new Removal(ids,
+            [
+                (await writer.EnqueueDeleteListingsAsync(index, ids, ct)).TaskUid,
+                (await writer.EnqueueDeleteListingsAsync(signedIndex, ids, ct)).TaskUid,
+            ]);
+            scope.Removed(removal);
+            if (scope.UpsertsInFlight is { Count: > 0 } inFlight)
+            {
+                cancelation = (await writer.CancelAsync(inFlight, ct)).TaskUid;
+            }
+        }
+        IndexerTelemetry.Removals.Add(removal.ListingIds.Count);
+        LogQueued(removal.ListingIds.Count, string.Join(", ", removal.TaskUids), cancelation);
+        _ = ObserveAsync(removal, started);
+        return removal;
+    }
+
+    /// <summary>Logs and measures how long the removal took to leave search (from the lane's start to the last
+    /// deletion task's end). A failure is only logged: the flusher deletes those listings itself.</summary>
+    private async Task ObserveAsync(Removal removal, long started)
+    {
+        try
+        {
+            foreach (var task in removal.TaskUids)
+            {
+                await writer.WaitAsync(task, CancellationToken.None);
+            }
+            var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            IndexerTelemetry.RemovalDuration.Record(seconds);
+            LogRemoved(removal.ListingIds.Count, seconds * 1000);
+        }
+        catch (Exception e)
+        {
+            LogRemovalFailed(e, removal.ListingIds.Count);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Removal of {Listings} listing(s) queued (tasks {Tasks}; cancelation {Cancelation})")]
+    private partial void LogQueued(int listings, string tasks, long? cancelation);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Listings} listing(s) removed from search in {Ms:0} ms")]
+    private partial void LogRemoved(int listings, double ms);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Removal of {Listings} listing(s) did not succeed; the flusher deletes them itself")]
+    private partial void LogRemovalFailed(Exception e, int listings);
+}

@@ -1,0 +1,44 @@
+namespace Atlas.Indexer.Search;
+
+/// <summary>What a flush does with one listing of its batch.</summary>
+public enum ListingWrite
+{
+    /// <summary>Nothing in search and nothing to show.</summary>
+    None,
+    /// <summary>Queue its documents (as many as search holds, or more).</summary>
+    Upsert,
+    /// <summary>Search holds more documents than it now has (places removed): delete the listing's documents, then
+    /// queue the new ones.</summary>
+    Replace,
+    /// <summary>Nothing to show and documents in search, no removal queued yet: delete them.</summary>
+    Delete,
+    /// <summary>Nothing to show and a removal already queued (the removal lane was first): wait for it instead of
+    /// deleting twice.</summary>
+    AwaitRemoval,
+    /// <summary>The state changed after the flush read it: leave the listing to the next flush (its newer outbox
+    /// entry stays queued), so a document built from an older state is never queued after a newer removal.</summary>
+    Defer,
+}
+
+/// <summary>The decisions of the search side, as pure functions of what the state and the queue say (docs/architecture.md,
+/// "The removal lane").</summary>
+public static class SearchWritePlan
+{
+    /// <summary>The flusher's decision for one listing: <paramref name="built"/> documents built from the flush's
+    /// snapshot, <paramref name="recorded"/> documents search may hold (an upper bound), whether the outbox queued the
+    /// listing again after that snapshot, and whether a removal of it is pending.</summary>
+    public static ListingWrite Flush(int built, int recorded, bool changedSinceSnapshot, bool removalPending) =>
+        (built, changedSinceSnapshot) switch
+        {
+            (_, true) => ListingWrite.Defer,
+            (> 0, _) when built < recorded => ListingWrite.Replace,
+            (> 0, _) => ListingWrite.Upsert,
+            _ when recorded == 0 => ListingWrite.None,
+            _ when removalPending => ListingWrite.AwaitRemoval,
+            _ => ListingWrite.Delete,
+        };
+
+    /// <summary>The removal lane's decision: delete at once a listing search must not show, that has documents in
+    /// search and whose removal is not already queued. Read under the queue's lock.</summary>
+    public static bool RemoveNow(bool shown, int recorded, bool removalPending) => !shown && recorded > 0 && !removalPending;
+}
