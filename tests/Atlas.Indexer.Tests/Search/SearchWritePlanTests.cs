@@ -1,0 +1,37 @@
+using Atlas.Indexer.Search;
+
+namespace Atlas.Indexer.Tests.Search;
+
+/// <summary>The search side's two decisions as pure functions, over every case, without a process.</summary>
+public sealed class SearchWritePlanTests
+{
+    [Theory]
+    // built, recorded, changed since the snapshot, removal pending → what the flush does
+    [InlineData(2, 0, false, false, ListingWrite.Upsert)]
+    [InlineData(2, 2, false, false, ListingWrite.Upsert)]
+    [InlineData(3, 2, false, false, ListingWrite.Upsert)]
+    [InlineData(1, 3, false, false, ListingWrite.Replace)]
+    [InlineData(2, 0, false, true, ListingWrite.Upsert)] // shown again after a removal: documents come back
+    [InlineData(1, 3, false, true, ListingWrite.Replace)]
+    [InlineData(0, 0, false, false, ListingWrite.None)]
+    [InlineData(0, 0, false, true, ListingWrite.None)]
+    [InlineData(0, 2, false, false, ListingWrite.Delete)]
+    [InlineData(0, 2, false, true, ListingWrite.AwaitRemoval)] // the lane was first: never delete twice
+    [InlineData(2, 2, true, false, ListingWrite.Defer)] // built from an older state: never queued after a newer removal
+    [InlineData(2, 2, true, true, ListingWrite.Defer)]
+    [InlineData(0, 2, true, false, ListingWrite.Defer)]
+    [InlineData(0, 0, true, false, ListingWrite.Defer)]
+    public void Flush_decides_each_listing(int built, int recorded, bool changed, bool pending, ListingWrite expected) =>
+        Assert.Equal(expected, SearchWritePlan.Flush(built, recorded, changed, pending));
+
+    [Theory]
+    // shown, recorded, removal pending → remove now
+    [InlineData(false, 1, false, true)]
+    [InlineData(false, 4, false, true)]
+    [InlineData(false, 0, false, false)] // nothing in search to remove
+    [InlineData(false, 1, true, false)] // already queued
+    [InlineData(true, 1, false, false)] // an edit is the flusher's business
+    [InlineData(true, 0, false, false)]
+    public void The_lane_removes_only_what_search_holds_and_must_not_show(bool shown, int recorded, bool pending, bool expected) =>
+        Assert.Equal(expected, SearchWritePlan.RemoveNow(shown, recorded, pending));
+}
