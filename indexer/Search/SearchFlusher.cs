@@ -105,72 +105,17 @@ public sealed partial class SearchFlusher(
     public async Task<int> SendAsync(FlushBatch batch, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
-        var decisions = new Dictionary<string, ListingWrite>(StringComparer.Ordinal);
-        var awaited = new Dictionary<Removal, List<string>>(ReferenceEqualityComparer.Instance);
-        var tasks = new List<long>();
         var upsertTasks = new List<long>();
-        Removal? removal = null;
-        int upserted;
-        using (var scope = await queue.EnterAsync(ct))
-        {
-            // Only what the state changed after the snapshot; read under the lock, so a removal the lane queues after
-            // this point is queued after our documents.
-            var changed = store.Read(s => s.Outbox.LastSeq() > batch.SnapshotSeq ? s.Outbox.IdsAfter(batch.SnapshotSeq) : new HashSet<string>());
-            foreach (var listing in batch.Listings)
-            {
-                var pending = scope.PendingRemoval(listing.Id);
-                var decision = SearchWritePlan.Flush(listing.Built.Documents.Count, listing.Recorded, changed.Contains(listing.Id), pending is not null);
-                decisions[listing.Id] = decision;
-                if (decision == ListingWrite.AwaitRemoval)
-                {
-                    (awaited.TryGetValue(pending!, out var ids) ? ids : awaited[pending!] = []).Add(listing.Id);
-                }
-            }
-            var deletes = Ids(decisions, ListingWrite.Delete, ListingWrite.Replace);
-            var shown = batch.Listings.Where(l => decisions[l.Id] is ListingWrite.Upsert or ListingWrite.Replace).ToList();
-            if (deletes.Count > 0)
-            {
-                var ids = new List<long>
-                {
-                    (await writer.EnqueueDeleteListingsAsync(Index, deletes, ct)).TaskUid,
-                    (await writer.EnqueueDeleteListingsAsync(SignedIndex, deletes, ct)).TaskUid,
-                };
-                tasks.AddRange(ids);
-                removal = new Removal(Ids(decisions, ListingWrite.Delete), ids);
-                scope.Removed(removal);
-            }
-            if (batch.GoneKeysets.Count > 0)
-            {
-                tasks.Add((await writer.EnqueueDeleteSignedAsync(SignedIndex, batch.GoneKeysets.Select(SignedDocument.KeysetId).ToList(), ct)).TaskUid);
-            }
-            // From here documents of these listings may be queued (even if a request below fails after Meilisearch
-            // took it): their earlier removal no longer describes search.
-            scope.Upserted(shown.Select(l => l.Id));
-            // Signed bytes first: a card opened between the two writes sees new bytes and old documents (a warning
-            // for a moment), never a new document without its signature.
-            var signed = shown.Select(l => l.Built.Signed!).Concat(batch.Chains).ToList();
-            if (signed.Count > 0)
-            {
-                upsertTasks.Add((await writer.EnqueueUpsertSignedAsync(SignedIndex, signed, ct)).TaskUid);
-                scope.UpsertsQueued(upsertTasks);
-            }
-            var documents = shown.SelectMany(l => l.Built.Documents).ToList();
-            if (documents.Count > 0)
-            {
-                upsertTasks.Add((await writer.EnqueueUpsertDocumentsAsync(Index, documents, ct)).TaskUid);
-                scope.UpsertsQueued(upsertTasks);
-            }
-            upserted = documents.Count;
-        }
-
+        QueuedFlush queued;
         var canceled = false;
         try
         {
-            foreach (var task in tasks)
+            queued = await QueueAsync(batch, upsertTasks, ct);
+            foreach (var task in queued.Tasks)
             {
                 await writer.WaitAsync(task, ct);
             }
-            foreach (var (pending, ids) in awaited)
+            foreach (var (pending, ids) in queued.Awaited)
             {
                 await WaitForRemovalAsync(pending, ids, ct);
             }
@@ -193,6 +138,7 @@ public sealed partial class SearchFlusher(
                 await queue.UpsertsFinishedAsync(upsertTasks, CancellationToken.None);
             }
         }
+        var (decisions, awaited, _, removal, upserted) = queued;
         if (canceled)
         {
             // The removal lane let a takedown past this flush: nothing is completed, the next flush rebuilds the same
@@ -224,6 +170,74 @@ public sealed partial class SearchFlusher(
         IndexerTelemetry.ReportOutboxSize(store.Read(s => s.Outbox.Size()));
         LogFlushed(batch.Listings.Count, upserted, removal?.ListingIds.Count ?? 0, awaited.Values.Sum(ids => ids.Count), decisions.Values.Count(d => d == ListingWrite.Defer), seconds * 1000);
         return batch.Listings.Count;
+    }
+
+    /// <summary>What one flush queued: its decisions, the lane's removals it waits for, its deletion tasks and its own
+    /// removal.</summary>
+    private sealed record QueuedFlush(
+        Dictionary<string, ListingWrite> Decisions,
+        Dictionary<Removal, List<string>> Awaited,
+        List<long> Tasks,
+        Removal? Removal,
+        int Upserted);
+
+    /// <summary>Decides and queues under the lock; the upsert tasks go to <paramref name="upsertTasks"/> as soon as
+    /// Meilisearch has them (the caller forgets them however this ends).</summary>
+    private async Task<QueuedFlush> QueueAsync(FlushBatch batch, List<long> upsertTasks, CancellationToken ct)
+    {
+        var decisions = new Dictionary<string, ListingWrite>(StringComparer.Ordinal);
+        var awaited = new Dictionary<Removal, List<string>>(ReferenceEqualityComparer.Instance);
+        var tasks = new List<long>();
+        Removal? removal = null;
+        using var scope = await queue.EnterAsync(ct);
+        // Only what the state changed after the snapshot; read under the lock, so a removal the lane queues after
+        // this point is queued after our documents.
+        var changed = store.Read(s => s.Outbox.LastSeq() > batch.SnapshotSeq ? s.Outbox.IdsAfter(batch.SnapshotSeq) : new HashSet<string>());
+        foreach (var listing in batch.Listings)
+        {
+            var pending = scope.PendingRemoval(listing.Id);
+            var decision = SearchWritePlan.Flush(listing.Built.Documents.Count, listing.Recorded, changed.Contains(listing.Id), pending is not null);
+            decisions[listing.Id] = decision;
+            if (decision == ListingWrite.AwaitRemoval)
+            {
+                (awaited.TryGetValue(pending!, out var ids) ? ids : awaited[pending!] = []).Add(listing.Id);
+            }
+        }
+        var deletes = Ids(decisions, ListingWrite.Delete, ListingWrite.Replace);
+        var shown = batch.Listings.Where(l => decisions[l.Id] is ListingWrite.Upsert or ListingWrite.Replace).ToList();
+        if (deletes.Count > 0)
+        {
+            var ids = new List<long>
+            {
+                (await writer.EnqueueDeleteListingsAsync(Index, deletes, ct)).TaskUid,
+                (await writer.EnqueueDeleteListingsAsync(SignedIndex, deletes, ct)).TaskUid,
+            };
+            tasks.AddRange(ids);
+            removal = new Removal(Ids(decisions, ListingWrite.Delete), ids);
+            scope.Removed(removal);
+        }
+        if (batch.GoneKeysets.Count > 0)
+        {
+            tasks.Add((await writer.EnqueueDeleteSignedAsync(SignedIndex, batch.GoneKeysets.Select(SignedDocument.KeysetId).ToList(), ct)).TaskUid);
+        }
+        // From here documents of these listings may be queued (even if a request below fails after Meilisearch took
+        // it): their earlier removal no longer describes search.
+        scope.Upserted(shown.Select(l => l.Id));
+        // Signed bytes first: a card opened between the two writes sees new bytes and old documents (a warning for a
+        // moment), never a new document without its signature.
+        var signed = shown.Select(l => l.Built.Signed!).Concat(batch.Chains).ToList();
+        if (signed.Count > 0)
+        {
+            upsertTasks.Add((await writer.EnqueueUpsertSignedAsync(SignedIndex, signed, ct)).TaskUid);
+            scope.UpsertsQueued(upsertTasks);
+        }
+        var documents = shown.SelectMany(l => l.Built.Documents).ToList();
+        if (documents.Count > 0)
+        {
+            upsertTasks.Add((await writer.EnqueueUpsertDocumentsAsync(Index, documents, ct)).TaskUid);
+            scope.UpsertsQueued(upsertTasks);
+        }
+        return new QueuedFlush(decisions, awaited, tasks, removal, documents.Count);
     }
 
     /// <summary>Waits for a removal the lane queued; if it did not succeed, forgets it (so the next flush deletes

@@ -23,11 +23,13 @@ public sealed class PushTests(MeilisearchFixture meili, ITestOutputHelper output
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    private async Task<string> StartIndexerAsync(params FakePeer[] peers)
+    private Task<string> StartIndexerAsync(params FakePeer[] peers) => StartIndexerAsync("00:00:05", peers);
+
+    private async Task<string> StartIndexerAsync(string flushInterval, params FakePeer[] peers)
     {
         var db = _dir.Combine("state.db");
         _app = IndexerApp.Create(
-            ["--urls", "http://127.0.0.1:0", $"--Indexer:Database={db}", "--Indexer:PollInterval=00:10:00", "--Indexer:FlushInterval=00:00:05",
+            ["--urls", "http://127.0.0.1:0", $"--Indexer:Database={db}", "--Indexer:PollInterval=00:10:00", $"--Indexer:FlushInterval={flushInterval}",
              $"--Indexer:MeilisearchUrl={meili.Url}", $"--Indexer:MeilisearchKey={meili.MasterKey}", $"--Indexer:Index={_search.Index}",
              "--Indexer:PushPermitsPerMinute=1000", "--Logging:LogLevel:Default=Warning"]);
         _app.Services.GetRequiredService<Database>().Migrate();
@@ -169,6 +171,32 @@ public sealed class PushTests(MeilisearchFixture meili, ITestOutputHelper output
 
         // PollInterval is 10 minutes: only the second push can bring the third listing in.
         await Until(async () => (await _search.DocsOfAsync(third)).Count == 1, TimeSpan.FromSeconds(20));
+    }
+
+    /// <summary>Issue 12 (freshness): a pass or a relayed tombstone that queues search changes wakes the flusher and the
+    /// removal lane when it commits. Poll and flush intervals are 10 minutes here, so only that wake-up can explain the
+    /// edit and the takedown reaching search; the edits pushed back to back all arrive (coalesced or not).</summary>
+    [Fact]
+    public async Task Pushed_edits_and_a_relayed_takedown_reach_search_without_waiting_for_the_flush_interval()
+    {
+        await using var peer = await FakePeer.StartAsync("prompt");
+        var ids = peer.PublishMany(3, i => Orgs.Make($"Org {i}"));
+        var url = await StartIndexerAsync("00:10:00", peer);
+        // The first pass runs at start; its commit wakes the flusher.
+        await Until(async () => (await _search.DocsAsync()).Count == 3, TimeSpan.FromSeconds(30));
+
+        foreach (var (id, n) in ids.Select((id, n) => (id, n)))
+        {
+            peer.Update(id, o => o with { Name = new Dictionary<string, string> { ["en"] = $"Renamed {n}" } });
+            using var pushed = await Post($"{url}/atlas/v1/notify", peer.SignHead());
+            Assert.Equal(HttpStatusCode.Accepted, pushed.StatusCode);
+        }
+        await Until(async () => (await _search.DocsAsync()).Select(d => d.Name["en"]).Order().SequenceEqual(["Renamed 0", "Renamed 1", "Renamed 2"]), TimeSpan.FromSeconds(30));
+
+        using var relayed = await Post($"{url}/atlas/v1/relay", peer.Withdraw(ids[1], publish: false));
+        Assert.Equal(HttpStatusCode.Accepted, relayed.StatusCode);
+        await Until(async () => (await _search.DocsOfAsync(ids[1])).Count == 0, TimeSpan.FromSeconds(30));
+        Assert.Equal(2, (await _search.DocsAsync()).Count);
     }
 
     public async Task DisposeAsync()

@@ -49,7 +49,7 @@ public sealed class RemovalLaneTests(MeilisearchFixture meili)
     {
         var uid = MeilisearchFixture.NewIndexUid("blocker");
         var words = "relocation visa legal aid exile media deserters prisoners refugees labour rights feminist groups".Split(' ');
-        var docs = Enumerable.Range(0, 40_000).Select(i => JsonSerializer.SerializeToElement(new Dictionary<string, object>
+        var docs = Enumerable.Range(0, 20_000).Select(i => JsonSerializer.SerializeToElement(new Dictionary<string, object>
         {
             ["id"] = i,
             ["text"] = string.Join(' ', Enumerable.Range(0, 30).Select(k => words[(i * 7 + k * 13) % words.Length] + (i % 97))),
@@ -177,9 +177,9 @@ public sealed class RemovalLaneTests(MeilisearchFixture meili)
         await using var peer = await FakePeer.StartAsync("tbilisi", time: indexer.Time);
         // Long descriptions over a large vocabulary make the documents task slow to index (word and proximity extraction).
         string Text(int i) => string.Join(' ', Enumerable.Range(0, 300).Select(k => $"w{(i * 31 + k * 17) % 5000}"));
-        var ids = peer.PublishMany(600, i => Orgs.Make($"Org {i}", cityCount: 4) with { Description = new Dictionary<string, string> { ["en"] = Text(i) } });
+        var ids = peer.PublishMany(400, i => Orgs.Make($"Org {i}", cityCount: 4) with { Description = new Dictionary<string, string> { ["en"] = Text(i) } });
         await indexer.AddPeerAndSyncAsync(peer);
-        var withdrawn = ids[300];
+        var withdrawn = ids[200];
         foreach (var id in ids)
         {
             peer.Update(id, o => Edited(o, "edited"));
