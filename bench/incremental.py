@@ -2,10 +2,13 @@
 """Freshness: edits and takedowns on running nodes until they are (not) searchable.
 
 usage: incremental.py edits|takedowns NODE_URL TOKEN MEILI_URL MEILI_KEY COUNT [--rate R] [--spread S] [--timeout T]
+                     [--seed N] [--offset K]
   edits:     COUNT edits (new English name) on listings of NODE_URL; R edits/s (0 = back to back);
              latency = from the edit's 200 answer until Meilisearch returns the new name.
   takedowns: COUNT takedowns spread evenly over S seconds; latency = until the listing is gone from search.
-Polls Meilisearch every 100 ms with one filter query over every pending listing. Prints JSON.
+Listings are the node's active listings in a shuffled order (seed N, default 7 for edits and 11 for takedowns), from
+the K-th on (default 0): edits and takedowns run at the same time with one seed and disjoint offsets never touch the
+same listing. Polls Meilisearch every 100 ms with one filter query over every pending listing. Prints JSON.
 """
 import json, random, statistics, sys, threading, time, urllib.request
 
@@ -13,6 +16,7 @@ mode, node, token, meili, key, count = sys.argv[1:7]
 count = int(count)
 opt = lambda name, d: float(sys.argv[sys.argv.index(name) + 1]) if name in sys.argv else d
 rate, spread, timeout = opt("--rate", 0.0), opt("--spread", 0.0), opt("--timeout", 120.0)
+seed, offset = int(opt("--seed", 7 if mode == "edits" else 11)), int(opt("--offset", 0))
 
 
 def req(url, method="GET", body=None, headers=None):
@@ -30,14 +34,18 @@ def pick_listings(n):
         for e in page["entries"]:
             ids.append((e["id"], e["jws"]))
         after = page["next"]
-    rng = random.Random(7 if mode == "edits" else 11)
+    rng = random.Random(seed)
     rng.shuffle(ids)
     out = []
+    skip = offset
     import base64
     for lid, jws in ids:
         p = jws.split(".")[1]
         payload = json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))
         if payload["status"] == "active":
+            if skip > 0:
+                skip -= 1
+                continue
             out.append((lid, payload["org"]))
         if len(out) == n:
             break
@@ -117,7 +125,7 @@ def pct(p):
 
 
 print(json.dumps({
-    "mode": mode, "count": count, "rate_per_s": rate, "spread_s": spread, "issue_seconds": round(issued, 3),
+    "mode": mode, "count": count, "seed": seed, "offset": offset, "rate_per_s": rate, "spread_s": spread, "issue_seconds": round(issued, 3),
     "node_call_ms_median": round(statistics.median(issue_times) * 1000, 1),
     "completed": len(lat), "timed_out": len(pending), "timeout_s": timeout,
     "latency_s": {"p50": pct(50), "p95": pct(95), "max": round(lat[-1], 3) if lat else None, "min": round(lat[0], 3) if lat else None},

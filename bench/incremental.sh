@@ -3,12 +3,15 @@
 #   bench/incremental.sh [TOTAL=10000] [PEERS=10]
 # Node 1 pushes to the indexer (Node__NotifyUrls__0); node 2 does not (poll only).
 # Env: EDITS (100), EDIT_RATE (edits/s, 0 = back to back), TAKEDOWNS (20), POLL_TAKEDOWNS (10),
+#      MIXED_TAKEDOWNS (10: takedowns on node 1 while MIXED_EDITS edits at MIXED_RATE/s stream on it, the case the
+#      removal lane exists for; 0 skips the phase), MIXED_EDITS (60), MIXED_RATE (2),
 #      POLL (indexer poll interval, s, default 30), PAUSE (s between phases so the push rate limit of
 #      120/min starts fresh, default 61)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$BENCH/federation.sh"
 TOTAL=${1:-10000}; PEERS=${2:-10}
 EDITS=${EDITS:-100}; EDIT_RATE=${EDIT_RATE:-0}; TAKEDOWNS=${TAKEDOWNS:-20}; POLL_TAKEDOWNS=${POLL_TAKEDOWNS:-10}
+MIXED_TAKEDOWNS=${MIXED_TAKEDOWNS:-10}; MIXED_EDITS=${MIXED_EDITS:-60}; MIXED_RATE=${MIXED_RATE:-2}
 POLL=${POLL:-30}; PAUSE=${PAUSE:-61}
 ((PEERS >= 2)) || die "needs at least 2 peers (one pushing, one poll-only)"
 build_dotnet
@@ -65,6 +68,20 @@ log "takedowns with push: $(python3 -c 'import json,sys;d=json.load(open(sys.arg
 log "phase 3: $POLL_TAKEDOWNS takedowns on ${NODE_URLS[1]} (no push, poll every ${POLL}s), spread over $((POLL * 2)) s"
 python3 "$BENCH/incremental.py" takedowns "${NODE_URLS[1]}" "$(cat "${NODE_DIRS[1]}.token")" "$MURL" "$KEY" "$POLL_TAKEDOWNS" --spread $((POLL * 2)) --timeout $((POLL * 3 + 30)) >"$RAW/takedowns-poll.json"
 log "takedowns by poll: $(python3 -c 'import json,sys;d=json.load(open(sys.argv[1]));print({k:d[k] for k in ("completed","timed_out","latency_s")})' "$RAW/takedowns-poll.json")"
+echo '{"latency_s": null, "completed": 0, "timed_out": 0, "skipped": true}' >"$RAW/mixed-takedowns.json"
+echo '{"latency_s": null, "completed": 0, "timed_out": 0, "skipped": true}' >"$RAW/mixed-edits.json"
+if ((MIXED_TAKEDOWNS > 0)); then
+  sleep "$PAUSE"
+  # Edits and takedowns on disjoint listings (one shuffle, takedowns after the edits' share).
+  log "phase 4: $MIXED_TAKEDOWNS takedowns on ${NODE_URLS[0]} (push) while $MIXED_EDITS edits stream at ${MIXED_RATE}/s"
+  python3 "$BENCH/incremental.py" edits "${NODE_URLS[0]}" "$(cat "${NODE_DIRS[0]}.token")" "$MURL" "$KEY" "$MIXED_EDITS" --rate "$MIXED_RATE" --seed 23 --timeout $((POLL * 3 + 30)) >"$RAW/mixed-edits.json" &
+  MIXED_EDITS_PID=$!
+  sleep 2
+  python3 "$BENCH/incremental.py" takedowns "${NODE_URLS[0]}" "$(cat "${NODE_DIRS[0]}.token")" "$MURL" "$KEY" "$MIXED_TAKEDOWNS" --seed 23 --offset "$MIXED_EDITS" --spread $((MIXED_EDITS / MIXED_RATE / 2 + 1)) --timeout $((POLL * 3 + 30)) >"$RAW/mixed-takedowns.json"
+  wait "$MIXED_EDITS_PID" || true
+  log "takedowns during edits: $(python3 -c 'import json,sys;d=json.load(open(sys.argv[1]));print({k:d[k] for k in ("completed","timed_out","latency_s")})' "$RAW/mixed-takedowns.json")"
+  log "edits during takedowns: $(python3 -c 'import json,sys;d=json.load(open(sys.argv[1]));print({k:d[k] for k in ("completed","timed_out","latency_s")})' "$RAW/mixed-edits.json")"
+fi
 curl -fsS -H "Authorization: Bearer $KEY" "$MURL/tasks?limit=1000" >"$RAW/meili-tasks.json" || true
 IDX_RSS=$( [ -n "$IDX_PID" ] && hwm_mb "$IDX_PID" || echo null)
 
@@ -76,9 +93,14 @@ out = {"machine": json.loads('''$(machine_json)'''), "total_listings": $TOTAL, "
        "pushes_in_log": sum(1 for l in open(f"{raw}/indexer.log") if "notify" in l.lower()),
        "edits_push": json.load(open(f"{raw}/edits.json")),
        "takedowns_push": json.load(open(f"{raw}/takedowns-push.json")),
-       "takedowns_poll_only": json.load(open(f"{raw}/takedowns-poll.json"))}
-for k in ("edits_push", "takedowns_push", "takedowns_poll_only"):
-    out[k].pop("latencies_s", None) if False else None
+       "takedowns_poll_only": json.load(open(f"{raw}/takedowns-poll.json")),
+       "takedowns_during_edits": json.load(open(f"{raw}/mixed-takedowns.json")),
+       "edits_during_takedowns": json.load(open(f"{raw}/mixed-edits.json"))}
+# What the removal lane did (docs/architecture.md, "The removal lane"): removals it queued, flushes it canceled.
+log = open(f"{raw}/indexer.log").read().splitlines()
+out["removal_lane"] = {"removals_queued": sum(1 for l in log if "Removal of" in l and "queued" in l),
+                       "flushes_replayed": sum(1 for l in log if "canceled to let a removal past it" in l),
+                       "removed_ms": [float(l.rsplit(" in ", 1)[1].split(" ms")[0]) for l in log if "removed from search in" in l]}
 json.dump(out, open(outp, "w"), indent=1)
 print(json.dumps({k: (v["latency_s"], v["completed"], v["timed_out"]) for k, v in out.items() if isinstance(v, dict) and "latency_s" in v}))
 PY
