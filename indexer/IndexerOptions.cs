@@ -23,6 +23,7 @@ public sealed class IndexerOptions
     public string Index { get; set; } = "organisations";
     [Range(typeof(TimeSpan), "00:00:00.001", "365.00:00:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMinutes(2);
+    /// <summary>Fallback only: every commit that queues search changes wakes the flusher and the removal lane at once.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "365.00:00:00")]
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
     /// <summary>One HTTP request to a peer (headers and body together).</summary>
@@ -45,6 +46,8 @@ public sealed class IndexerOptions
     public int MaxPagesPerPass { get; set; } = 1000;
     [Range(1, int.MaxValue)]
     public int MaxKeysetSteps { get; set; } = 64;
+    /// <summary>Listings per flush: bounds one documents task (a takedown cancels it rather than waiting for it, and the
+    /// flush is replayed).</summary>
     [Range(1, int.MaxValue)]
     public int FlushBatchSize { get; set; } = 5000;
     [Range(1, int.MaxValue)]

@@ -183,7 +183,7 @@ public sealed class PushTests(MeilisearchFixture meili, ITestOutputHelper output
         var ids = peer.PublishMany(3, i => Orgs.Make($"Org {i}"));
         var url = await StartIndexerAsync("00:10:00", peer);
         // The first pass runs at start; its commit wakes the flusher.
-        await Until(async () => (await _search.DocsAsync()).Count == 3, TimeSpan.FromSeconds(30));
+        await Until(async () => (await _search.DocsAsync()).Count == 3, TimeSpan.FromSeconds(60));
 
         foreach (var (id, n) in ids.Select((id, n) => (id, n)))
         {
@@ -191,11 +191,11 @@ public sealed class PushTests(MeilisearchFixture meili, ITestOutputHelper output
             using var pushed = await Post($"{url}/atlas/v1/notify", peer.SignHead());
             Assert.Equal(HttpStatusCode.Accepted, pushed.StatusCode);
         }
-        await Until(async () => (await _search.DocsAsync()).Select(d => d.Name["en"]).Order().SequenceEqual(["Renamed 0", "Renamed 1", "Renamed 2"]), TimeSpan.FromSeconds(30));
+        await Until(async () => (await _search.DocsAsync()).Select(d => d.Name["en"]).Order().SequenceEqual(["Renamed 0", "Renamed 1", "Renamed 2"]), TimeSpan.FromSeconds(60));
 
         using var relayed = await Post($"{url}/atlas/v1/relay", peer.Withdraw(ids[1], publish: false));
         Assert.Equal(HttpStatusCode.Accepted, relayed.StatusCode);
-        await Until(async () => (await _search.DocsOfAsync(ids[1])).Count == 0, TimeSpan.FromSeconds(30));
+        await Until(async () => (await _search.DocsOfAsync(ids[1])).Count == 0, TimeSpan.FromSeconds(60));
         Assert.Equal(2, (await _search.DocsAsync()).Count);
     }
 

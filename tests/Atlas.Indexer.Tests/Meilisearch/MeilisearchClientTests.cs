@@ -200,6 +200,38 @@ public sealed class MeilisearchClientTests(MeilisearchFixture meili) : IDisposab
         Assert.Equal(1, left.Total);
     }
 
+    /// <summary>What the removal lane relies on, checked on the real binary: a cancelation by uid cancels a queued
+    /// addition (and records who canceled it), and a deletion by filter is never batched with the additions queued after
+    /// it, so it ends before they start. The additions and the deletion wait behind a large write on another index.</summary>
+    [Fact]
+    public async Task Cancel_by_uid_and_a_deletion_by_filter_runs_in_its_own_batch_before_later_additions()
+    {
+        var uid = await TestOrgs.SeedAsync(Admin);
+        var blocker = MeilisearchFixture.NewIndexUid("blocker");
+        var many = Enumerable.Range(0, 20_000).Select(i => JsonSerializer.SerializeToElement(new Dictionary<string, object>
+        {
+            ["id"] = i,
+            ["text"] = string.Join(' ', Enumerable.Range(0, 20).Select(k => $"w{(i * 7 + k * 13) % 3000}")),
+        })).ToList();
+        var block = await Admin.AddOrReplaceDocumentsAsync(blocker, many, "id");
+        var doomed = await Admin.AddOrReplaceDocumentsAsync(uid, TestOrgs.All, TestDocumentsJsonContext.Default.TestOrgDocument, "doc_id");
+        var deletion = await Admin.DeleteDocumentsByFilterAsync(uid, "listing_id = " + SearchFilter.Quote(TestOrgs.LegalAidId));
+        var later = await Admin.AddOrReplaceDocumentsAsync(uid, TestOrgs.All.Where(d => d.ListingId != TestOrgs.LegalAidId), TestDocumentsJsonContext.Default.TestOrgDocument, "doc_id");
+        var cancel = await Admin.CancelTasksAsync(new MeilisearchTaskQuery { Uids = [doomed.TaskUid], Statuses = [MeilisearchTaskStatus.Enqueued, MeilisearchTaskStatus.Processing] });
+        await Assert.ThrowsAsync<ArgumentException>(() => Admin.CancelTasksAsync(new MeilisearchTaskQuery { Limit = 5 }));
+
+        var canceled = await Assert.ThrowsAsync<MeilisearchTaskFailedException>(() => Admin.WaitForTaskAsync(doomed, TimeSpan.FromMinutes(5)));
+        Assert.Equal(MeilisearchTaskStatus.Canceled, canceled.Task.Status);
+        Assert.Equal(cancel.TaskUid, canceled.Task.CanceledBy);
+        var deleted = await Admin.WaitForTaskAsync(deletion, TimeSpan.FromMinutes(5));
+        var added = await Admin.WaitForTaskAsync(later, TimeSpan.FromMinutes(5));
+        Assert.NotEqual(deleted.BatchUid, added.BatchUid);
+        Assert.True(deleted.FinishedAt <= added.StartedAt);
+        Assert.Null(await Admin.GetDocumentAsync(uid, $"{TestOrgs.LegalAidId}_0"));
+        await Admin.WaitForTaskAsync(block, TimeSpan.FromMinutes(5));
+        await Admin.WaitForTaskAsync(await Admin.DeleteIndexAsync(blocker), TimeSpan.FromMinutes(5));
+    }
+
     [Fact]
     public async Task Failed_task_surfaces_the_meilisearch_error()
     {
