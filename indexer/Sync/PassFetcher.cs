@@ -91,10 +91,12 @@ public sealed class PassFetcher(PeerHttp http, IOptions<IndexerOptions> options)
         }
         catch (ProtocolException e) when (e.Error == ProtocolError.Expired)
         {
-            // Verify everything but the expiry (as of the head's own iat), so the caller can tell a replay of an
-            // old head from the node's newest head having expired (§8).
-            var iat = StrictJson.Parse(Jws.ParseCompact(headJws, JwsTypes.Head, ProtocolLimits.MaxHeadBytes).Payload, ProtocolJsonContext.Default.HeadPayload, ProtocolLimits.MaxHeadBytes).Iat;
-            throw new HeadExpiredException(SignedObjects.VerifyHead(headJws, keyset, DateTimeOffset.FromUnixTimeSeconds(iat)), e.Message);
+            // Verify everything but the expiry (as of the head's own iat, or just before its exp when the node signed an
+            // exp that is not after its iat), so the caller can tell a replay of an old head from the node's newest head
+            // having expired (§8). A node whose newest head was never valid is frozen like one whose head expired.
+            var payload = StrictJson.Parse(Jws.ParseCompact(headJws, JwsTypes.Head, ProtocolLimits.MaxHeadBytes).Payload, ProtocolJsonContext.Default.HeadPayload, ProtocolLimits.MaxHeadBytes);
+            var asOf = Math.Min(payload.Iat, payload.Exp - 1);
+            throw new HeadExpiredException(SignedObjects.VerifyHead(headJws, keyset, DateTimeOffset.FromUnixTimeSeconds(asOf)), e.Message);
         }
     }
 
