@@ -60,7 +60,7 @@ public static class RequestBodyLimits
                     }
                     if (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0)
                     {
-                        var buffered = await ReadUpToAsync(request.Body, max, http.RequestAborted);
+                        var buffered = await CappedRead.ReadAsync(request.Body, max, http.RequestAborted);
                         if (buffered is null)
                         {
                             await RefuseAsync(http, "Request body too large", $"The body is limited to {max / 1024} KB.");
@@ -74,25 +74,6 @@ public static class RequestBodyLimits
 
             await next(http);
         });
-
-    /// <summary>The body in memory when it holds at most <paramref name="max"/> bytes, else null.</summary>
-    private static async Task<MemoryStream?> ReadUpToAsync(Stream body, int max, CancellationToken ct)
-    {
-        var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await body.ReadAsync(chunk, ct)) > 0)
-        {
-            if (buffer.Length + read > max)
-            {
-                await buffer.DisposeAsync();
-                return null;
-            }
-            buffer.Write(chunk, 0, read);
-        }
-        buffer.Position = 0;
-        return buffer;
-    }
 
     private static void SetLimit(HttpContext http, long max)
     {
