@@ -9,6 +9,14 @@ namespace Atlas.Indexer.State;
 /// network I/O.</summary>
 public sealed class StateStore(Database db, TimeProvider time)
 {
+    /// <summary>How long a writer of this process waits for another one before leaving it to SQLite's busy timeout.</summary>
+    private static readonly TimeSpan WriterWait = TimeSpan.FromMinutes(10);
+
+    /// <summary>Writers of this process queue here rather than in SQLite's busy handler: a pass's commit may hold the
+    /// write lock longer than the busy timeout while other peers stage pages and the flusher records what it sent, and
+    /// those must wait for it, not fail. (The busy timeout still arbitrates between processes, e.g. the CLI.)</summary>
+    private readonly SemaphoreSlim _writer = new(1, 1);
+
     public long Now => time.GetUtcNow().ToUnixTimeSeconds();
     public long NowMs => time.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -16,7 +24,22 @@ public sealed class StateStore(Database db, TimeProvider time)
     public StateSession Read() => new(db.Open(), deferred: true, time);
 
     /// <summary>A write transaction: call <see cref="StateSession.Commit"/>; disposing without it rolls back.</summary>
-    public StateSession Write() => new(db.Open(), deferred: false, time);
+    public StateSession Write()
+    {
+        var queued = _writer.Wait(WriterWait);
+        try
+        {
+            return new StateSession(db.Open(), deferred: false, time, queued ? () => _writer.Release() : null);
+        }
+        catch
+        {
+            if (queued)
+            {
+                _writer.Release();
+            }
+            throw;
+        }
+    }
 
     public T Read<T>(Func<StateSession, T> read)
     {
