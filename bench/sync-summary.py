@@ -10,7 +10,9 @@ synced = [t(l) for l in lines if "Synced http" in l]
 flushes = [(t(l), float(re.search(r"in (\d+) ms", l).group(1)) / 1000) for l in lines if "Flushed" in l]
 oks = [t(l) for l in lines if re.match(r"\s*[\d.]+ ok\t", l)]
 fails = [l for l in lines if "FAILED" in l]
-sync_end = max(oks) if oks else (max(synced) if synced else None)
+# sync --once flushes while peers are still syncing and prints its "ok" lines only after the final drain, so the
+# sync phase ends with the last peer's "Synced" line.
+sync_end = max(synced) if synced else (max(oks) if oks else None)
 fetch = json.load(open(f"{raw}/fetch.json")); verify = json.load(open(f"{raw}/verify.json"))
 dw = json.load(open(f"{raw}/direct-wait.json")); dp = json.load(open(f"{raw}/direct-pipeline.json"))
 wall = float(m["idx_wall"])
@@ -34,6 +36,10 @@ try:
 except Exception:
     pass
 reindex = m.get("reindex_wall")
+# Overlap of the sync phase with the flush: flush time spent before the last peer committed, and what was left after.
+first_flush_start = min((f[0] - f[1] for f in flushes), default=None)
+flush_during_sync = sum(f[1] for f in flushes if sync_end is not None and f[0] <= sync_end)
+last_flush_end = max((f[0] for f in flushes), default=None)
 out = {
     "machine": m["machine"], "total_listings": m["total"], "peers": m["peers"], "batch": m["batch"],
     "documents_in_index": m["docs"], "federation_setup_seconds_cached": m["setup_seconds"],
@@ -47,6 +53,9 @@ out = {
         "of_which_parse_verify_root_cpu_single_thread": round(cpu, 3),
         "of_which_rest_state_checks_sqlite_commit": round(sync_end - fetch["wall_seconds"] - cpu, 3) if sync_end else None,
         "flush_to_meilisearch": round(flush_total, 3),
+        "first_flush_started_at": round(first_flush_start, 3) if first_flush_start is not None else None,
+        "of_which_flushed_while_peers_still_syncing": round(flush_during_sync, 3),
+        "flush_after_last_peer_committed": round(last_flush_end - sync_end, 3) if last_flush_end is not None and sync_end is not None else None,
         "of_which_meilisearch_task_time": meili_add,
     },
     "raw_fetch": fetch, "verify_harness": verify,
