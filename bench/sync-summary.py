@@ -20,7 +20,7 @@ flush_total = sum(f[1] for f in flushes)
 v = verify["best_of_repeat_seconds"]
 cpu = v["parse_pages"] + v["verify_listings"] + v["head_root"]
 # Meilisearch's own task durations for the indexer's document additions (from /tasks)
-meili_add = None
+meili_add = meili_add_signed = None
 try:
     import datetime
     def dur(s):
@@ -29,10 +29,12 @@ try:
     tasks = json.load(open(f"{raw}/meili-tasks.json"))["results"]
     # the sync's own tasks come before the reindex creates a second index (a swap renames task index uids)
     tasks = sorted(tasks, key=lambda x: x["uid"])
-    creations = [x["uid"] for x in tasks if x["type"] == "indexCreation"]
+    # (the first flush also creates the signed index: only creations of the documents index count here)
+    creations = [x["uid"] for x in tasks if x["type"] == "indexCreation" and "-signed" not in x["indexUid"]]
     cut = creations[1] if len(creations) > 1 else 1 << 62
     first_index = [x for x in tasks if x["type"] == "documentAdditionOrUpdate" and x["uid"] < cut]
-    meili_add = round(sum(dur(x["duration"]) for x in first_index), 3)
+    meili_add = round(sum(dur(x["duration"]) for x in first_index if "-signed" not in x["indexUid"]), 3)
+    meili_add_signed = round(sum(dur(x["duration"]) for x in first_index if "-signed" in x["indexUid"]), 3)
 except Exception:
     pass
 reindex = m.get("reindex_wall")
@@ -57,6 +59,7 @@ out = {
         "of_which_flushed_while_peers_still_syncing": round(flush_during_sync, 3),
         "flush_after_last_peer_committed": round(last_flush_end - sync_end, 3) if last_flush_end is not None and sync_end is not None else None,
         "of_which_meilisearch_task_time": meili_add,
+        "meilisearch_task_time_signed_index": meili_add_signed,
     },
     "raw_fetch": fetch, "verify_harness": verify,
     "meilisearch_peak_rss_mb": {"indexer_run": m.get("meili_rss_a"), "direct_run": m.get("meili_rss_b")},
