@@ -42,6 +42,8 @@ reindex = m.get("reindex_wall")
 first_flush_start = min((f[0] - f[1] for f in flushes), default=None)
 flush_during_sync = sum(f[1] for f in flushes if sync_end is not None and f[0] <= sync_end)
 last_flush_end = max((f[0] for f in flushes), default=None)
+# Writers (a peer staging a page, the flusher recording doc counts) waiting ≥ 1 s behind a pass's commit.
+lock_waits = [float(mm.group(1)) / 1000 for l in lines if (mm := re.search(r"Waited (\d+) ms for the state database's write lock", l))]
 out = {
     "machine": m["machine"], "total_listings": m["total"], "peers": m["peers"], "batch": m["batch"],
     "documents_in_index": m["docs"], "federation_setup_seconds_cached": m["setup_seconds"],
@@ -57,6 +59,7 @@ out = {
         "flush_to_meilisearch": round(flush_total, 3),
         "first_flush_started_at": round(first_flush_start, 3) if first_flush_start is not None else None,
         "of_which_flushed_while_peers_still_syncing": round(flush_during_sync, 3),
+        "write_lock_waits_over_1s": {"count": len(lock_waits), "seconds": round(sum(lock_waits), 3)},
         "flush_after_last_peer_committed": round(last_flush_end - sync_end, 3) if last_flush_end is not None and sync_end is not None else None,
         "of_which_meilisearch_task_time": meili_add,
         "meilisearch_task_time_signed_index": meili_add_signed,
