@@ -10,11 +10,21 @@ public sealed class StateSession : IDisposable
 {
     private readonly SqliteConnection _connection;
     private readonly SqliteTransaction _transaction;
+    private Action? _onDispose;
 
-    internal StateSession(SqliteConnection connection, bool deferred, TimeProvider time)
+    internal StateSession(SqliteConnection connection, bool deferred, TimeProvider time, Action? onDispose = null)
     {
         _connection = connection;
-        _transaction = connection.BeginTransaction(deferred);
+        _onDispose = onDispose;
+        try
+        {
+            _transaction = connection.BeginTransaction(deferred);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
         var now = time.GetUtcNow();
         Now = now.ToUnixTimeSeconds();
         NowMs = now.ToUnixTimeMilliseconds();
@@ -23,6 +33,7 @@ public sealed class StateSession : IDisposable
         Alerts = new AlertStore(this);
         Outbox = new OutboxStore(this);
         Keysets = new KeysetStore(this);
+        Staging = new StagingStore(this);
     }
 
     public long Now { get; }
@@ -32,13 +43,21 @@ public sealed class StateSession : IDisposable
     public AlertStore Alerts { get; }
     public OutboxStore Outbox { get; }
     public KeysetStore Keysets { get; }
+    public StagingStore Staging { get; }
 
     public void Commit() => _transaction.Commit();
 
     public void Dispose()
     {
-        _transaction.Dispose();
-        _connection.Dispose();
+        try
+        {
+            _transaction.Dispose();
+            _connection.Dispose();
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _onDispose, null)?.Invoke();
+        }
     }
 
     internal int Execute(string sql, object? param = null) => _connection.Execute(sql, param, _transaction);
