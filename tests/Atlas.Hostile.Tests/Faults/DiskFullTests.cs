@@ -23,9 +23,9 @@ public sealed class DiskFullTests(ITestOutputHelper output)
         await using var indexer = new HostileIndexer(meili, new Dictionary<string, string?> { ["Indexer__MaxNewOrganisationsPerNodePerDay"] = "100000" });
         await indexer.AddPeerAsync(node.BaseUrl, node.RootKid);
         await indexer.StartAsync();
-        await Poll.UntilAsync(async () => (await indexer.DocumentsAsync()).Count == 20, "the first 20 listings in search", TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
+        await Poll.UntilAsync(async () => (await indexer.DocumentsAsync()).Count == 20, "the first 20 listings in search", TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(200));
         var before = (await indexer.DocumentsAsync()).Select(HostileIndexer.ListingId).ToHashSet();
-        await Poll.UntilAsync(() => Query<long>(indexer.DatabasePath, "SELECT count(*) FROM outbox") == 0, "the outbox emptied after the first flush", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200));
+        await Poll.UntilAsync(() => Query<long>(indexer.DatabasePath, "SELECT count(*) FROM outbox") == 0, "the outbox emptied after the first flush", TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
 
         // Restart under a limit just above the largest file the indexer has written (database, WAL).
         await indexer.KillAsync();
@@ -38,11 +38,13 @@ public sealed class DiskFullTests(ITestOutputHelper output)
         await node.CliAsync("import", await ImportFileAsync(node, "late", 150));
         try
         {
-            await Poll.UntilAsync(() => indexer.Host!.Output.Snapshot().Any(IsDiskError), "the indexer to log the failing write", TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250));
+            await Poll.UntilAsync(() => indexer.Host!.Output.Snapshot().Any(IsDiskError), "the indexer to log the failing write", TimeSpan.FromSeconds(180), TimeSpan.FromMilliseconds(250));
         }
         finally
         {
             output.WriteLine(indexer.Host!.Describe("log under the limit"));
+            output.WriteLine(await indexer.StatusAsync());
+            output.WriteLine(await node.Http.GetStringAsync("/atlas/v1/head"));
         }
 
         // Nothing of the failed pass: search holds exactly the earlier listings, the state file is intact, no outbox.
@@ -60,9 +62,9 @@ public sealed class DiskFullTests(ITestOutputHelper output)
         var expected = (await NodeAudit.VerifyAsync(node)).Latest.Values.Where(l => l.Payload.Status == ListingStatus.Active).Select(l => l.Payload.Id).ToHashSet();
         Assert.Equal(170, expected.Count);
         await Poll.UntilAsync(async () => (await indexer.DocumentsAsync()).Select(HostileIndexer.ListingId).ToHashSet().SetEquals(expected),
-            "search to hold every listing after space returned", TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(250));
+            "search to hold every listing after space returned", TimeSpan.FromSeconds(240), TimeSpan.FromMilliseconds(250));
         Assert.Equal("ok", Query<string>(indexer.DatabasePath, "PRAGMA integrity_check"));
-        await Poll.UntilAsync(() => Query<long>(indexer.DatabasePath, "SELECT count(*) FROM outbox") == 0, "an empty outbox", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250));
+        await Poll.UntilAsync(() => Query<long>(indexer.DatabasePath, "SELECT count(*) FROM outbox") == 0, "an empty outbox", TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250));
         output.WriteLine(await indexer.StatusAsync());
     }
 
@@ -85,7 +87,7 @@ public sealed class DiskFullTests(ITestOutputHelper output)
         });
         await indexer.AddPeerAsync(node.BaseUrl, node.RootKid);
         await indexer.StartAsync();
-        await Poll.UntilAsync(async () => (await indexer.DocumentsAsync()).Count == 20, "the first 20 listings in search", TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
+        await Poll.UntilAsync(async () => (await indexer.DocumentsAsync()).Count == 20, "the first 20 listings in search", TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(200));
 
         var largest = LargestFileBytes(meili.DbPath);
         meili.FileSizeLimitKb = (largest / 1024) + 256;
@@ -97,7 +99,7 @@ public sealed class DiskFullTests(ITestOutputHelper output)
         {
             // (A first "Flush to search failed" may be the restart itself: a pooled connection reset. Wait for the I/O error.)
             await Poll.UntilAsync(() => indexer.Host!.Output.Snapshot().Any(IsMeilisearchDiskError),
-                "the indexer to report Meilisearch's I/O error", TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(250));
+                "the indexer to report Meilisearch's I/O error", TimeSpan.FromSeconds(180), TimeSpan.FromMilliseconds(250));
         }
         finally
         {
