@@ -1,6 +1,6 @@
 // Map answers, old design beside new, in one run against one Meilisearch index of generated documents
 // (web/e2e/bigindex.mjs: the same generator as the e2e test, at any size; loaded straight into Meilisearch).
-//   node bench/map-scale.mjs MEILI_URL MASTER_KEY PLACES [--load] [--pans N]
+//   node bench/map-scale.mjs MEILI_URL MASTER_KEY PLACES [--load] [--load-only] [--pans N]
 // Prints JSON: per design the first answer (bytes raw and as sent with `br`, server ms), what it gets right
 // (places drawn, organisations counted), a model of "first results" on 400 kbit/s / 400 ms RTT, and the p95 of
 // pan/zoom answers (new design). Queries are the site's own builders (web/src/search.js); the old design's base
@@ -13,7 +13,8 @@ import { levelForZoom, total, cellField } from '../web/src/cells.js';
 
 const [base, key, placesArg] = process.argv.slice(2);
 const PLACES = Number(placesArg || 2000);
-const LOAD = process.argv.includes('--load');
+const LOAD_ONLY = process.argv.includes('--load-only');
+const LOAD = LOAD_ONLY || process.argv.includes('--load');
 const PANS = Number(process.argv[process.argv.indexOf('--pans') + 1] || 0) || 100;
 const INDEX = 'organisations';
 const KBIT = 400, RTT_MS = 400;
@@ -69,6 +70,7 @@ async function main() {
     await waitTask(await json('POST', '/indexes', { uid: INDEX, primaryKey: 'doc_id' }));
     await waitTask(await json('PATCH', `/indexes/${INDEX}/settings`, INDEX_SETTINGS));
     for (let i = 0; i < gen.docs.length; i += 10000) await waitTask(await json('POST', `/indexes/${INDEX}/documents`, gen.docs.slice(i, i + 10000)));
+    if (LOAD_ONLY) { console.log(JSON.stringify({ loaded: gen.places, organisations: gen.organisations })); return; }
   }
   const state = { q: '', sel: emptySelection() };
   const out = { places: gen.places, organisations: gen.organisations, profile: `${KBIT} kbit/s, ${RTT_MS} ms RTT (model)` };

@@ -5,15 +5,32 @@
 #   bench/map-scale.sh [PLACES=2000] [PANS=100]      e.g. bench/map-scale.sh 100000; bench/map-scale.sh 1000000
 # Run the large sizes only on an idle machine (uptime load < 1.0); results in bench/results/map-scale-PLACES.json.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# MAP_DIR=DIR keeps the loaded index in DIR/map-PLACES and reuses it (load once, e.g. the 1,000,000 documents while the
+# machine is busy, with LOAD_ONLY=1; measure later on an idle machine). Without it everything is in a temporary dir.
 PLACES=${1:-2000}; PANS=${2:-100}
 MEILI=$(meili_bin)
 new_tmp
 MPORT=$(free_port)
-KEY=$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
-start_meili "$BENCH_TMP/meili" "$MPORT" "$KEY"
+if [ -n "${MAP_DIR:-}" ]; then
+  MDIR="$MAP_DIR/map-$PLACES"; mkdir -p "$MDIR"
+  [ -f "$MDIR/key" ] || head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' >"$MDIR/key"
+  KEY=$(cat "$MDIR/key")
+else
+  MDIR="$BENCH_TMP/meili"; KEY=$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
+fi
+start_meili "$MDIR" "$MPORT" "$KEY"
 [ -d "$ROOT/web/node_modules" ] || (cd "$ROOT/web" && npm ci --no-audit --no-fund >/dev/null)
-log "generating and loading $PLACES places, then measuring (old design beside new)"
-node "$BENCH/map-scale.mjs" "http://127.0.0.1:$MPORT" "$KEY" "$PLACES" --load --pans "$PANS" >"$BENCH_TMP/out.json"
+LOAD=--load; [ -f "$MDIR/loaded" ] && LOAD=""
+NODE_MEM=--max-old-space-size=$((PLACES >= 500000 ? 12000 : 4000))
+if [ "${LOAD_ONLY:-0}" = 1 ]; then
+  [ -z "$LOAD" ] && { log "already loaded: $MDIR"; exit 0; }
+  log "generating and loading $PLACES places into $MDIR (no measurement)"
+  node $NODE_MEM "$BENCH/map-scale.mjs" "http://127.0.0.1:$MPORT" "$KEY" "$PLACES" --load-only && touch "$MDIR/loaded"
+  exit
+fi
+log "${LOAD:+generating and loading $PLACES places, then }measuring (old design beside new)"
+node $NODE_MEM "$BENCH/map-scale.mjs" "http://127.0.0.1:$MPORT" "$KEY" "$PLACES" $LOAD --pans "$PANS" >"$BENCH_TMP/out.json"
+[ -n "$LOAD" ] && [ -n "${MAP_DIR:-}" ] && touch "$MDIR/loaded"
 python3 - "$BENCH_TMP/out.json" "$RESULTS/map-scale-$PLACES.json" <<PY
 import json, sys
 s = json.load(open(sys.argv[1]))

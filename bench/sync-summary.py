@@ -10,7 +10,9 @@ synced = [t(l) for l in lines if "Synced http" in l]
 flushes = [(t(l), float(re.search(r"in (\d+) ms", l).group(1)) / 1000) for l in lines if "Flushed" in l]
 oks = [t(l) for l in lines if re.match(r"\s*[\d.]+ ok\t", l)]
 fails = [l for l in lines if "FAILED" in l]
-sync_end = max(oks) if oks else (max(synced) if synced else None)
+# sync --once flushes while peers are still syncing and prints its "ok" lines only after the final drain, so the
+# sync phase ends with the last peer's "Synced" line.
+sync_end = max(synced) if synced else (max(oks) if oks else None)
 fetch = json.load(open(f"{raw}/fetch.json")); verify = json.load(open(f"{raw}/verify.json"))
 dw = json.load(open(f"{raw}/direct-wait.json")); dp = json.load(open(f"{raw}/direct-pipeline.json"))
 wall = float(m["idx_wall"])
@@ -18,7 +20,7 @@ flush_total = sum(f[1] for f in flushes)
 v = verify["best_of_repeat_seconds"]
 cpu = v["parse_pages"] + v["verify_listings"] + v["head_root"]
 # Meilisearch's own task durations for the indexer's document additions (from /tasks)
-meili_add = None
+meili_add = meili_add_signed = None
 try:
     import datetime
     def dur(s):
@@ -27,13 +29,21 @@ try:
     tasks = json.load(open(f"{raw}/meili-tasks.json"))["results"]
     # the sync's own tasks come before the reindex creates a second index (a swap renames task index uids)
     tasks = sorted(tasks, key=lambda x: x["uid"])
-    creations = [x["uid"] for x in tasks if x["type"] == "indexCreation"]
+    # (the first flush also creates the signed index: only creations of the documents index count here)
+    creations = [x["uid"] for x in tasks if x["type"] == "indexCreation" and "-signed" not in x["indexUid"]]
     cut = creations[1] if len(creations) > 1 else 1 << 62
     first_index = [x for x in tasks if x["type"] == "documentAdditionOrUpdate" and x["uid"] < cut]
-    meili_add = round(sum(dur(x["duration"]) for x in first_index), 3)
+    meili_add = round(sum(dur(x["duration"]) for x in first_index if "-signed" not in x["indexUid"]), 3)
+    meili_add_signed = round(sum(dur(x["duration"]) for x in first_index if "-signed" in x["indexUid"]), 3)
 except Exception:
     pass
 reindex = m.get("reindex_wall")
+# Overlap of the sync phase with the flush: flush time spent before the last peer committed, and what was left after.
+first_flush_start = min((f[0] - f[1] for f in flushes), default=None)
+flush_during_sync = sum(f[1] for f in flushes if sync_end is not None and f[0] <= sync_end)
+last_flush_end = max((f[0] for f in flushes), default=None)
+# Writers (a peer staging a page, the flusher recording doc counts) waiting ≥ 1 s behind a pass's commit.
+lock_waits = [float(mm.group(1)) / 1000 for l in lines if (mm := re.search(r"Waited (\d+) ms for the state database's write lock", l))]
 out = {
     "machine": m["machine"], "total_listings": m["total"], "peers": m["peers"], "batch": m["batch"],
     "documents_in_index": m["docs"], "federation_setup_seconds_cached": m["setup_seconds"],
@@ -47,7 +57,12 @@ out = {
         "of_which_parse_verify_root_cpu_single_thread": round(cpu, 3),
         "of_which_rest_state_checks_sqlite_commit": round(sync_end - fetch["wall_seconds"] - cpu, 3) if sync_end else None,
         "flush_to_meilisearch": round(flush_total, 3),
+        "first_flush_started_at": round(first_flush_start, 3) if first_flush_start is not None else None,
+        "of_which_flushed_while_peers_still_syncing": round(flush_during_sync, 3),
+        "write_lock_waits_over_1s": {"count": len(lock_waits), "seconds": round(sum(lock_waits), 3)},
+        "flush_after_last_peer_committed": round(last_flush_end - sync_end, 3) if last_flush_end is not None and sync_end is not None else None,
         "of_which_meilisearch_task_time": meili_add,
+        "meilisearch_task_time_signed_index": meili_add_signed,
     },
     "raw_fetch": fetch, "verify_harness": verify,
     "meilisearch_peak_rss_mb": {"indexer_run": m.get("meili_rss_a"), "direct_run": m.get("meili_rss_b")},

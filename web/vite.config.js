@@ -1,5 +1,6 @@
 import { defineConfig } from 'vite';
 import { resolve } from 'node:path';
+import { htmlPartials } from './scripts/html-partials.mjs';
 
 // One toolchain, two outputs:
 //   vite build              -> dist/       the static map site (index.html)
@@ -20,6 +21,7 @@ export default defineConfig(({ mode }) => mode === 'node'
   ? {
     root: resolve(import.meta.dirname, 'pages'),
     base: '/pages/',
+    plugins: [htmlPartials()],
     publicDir: false,
     build: {
       ...shared,
@@ -29,6 +31,7 @@ export default defineConfig(({ mode }) => mode === 'node'
   }
   : {
     base: './',
+    plugins: [htmlPartials()],
     build: { ...shared, outDir: 'dist' },
     server: { host: '127.0.0.1', fs: { allow: ['..'] } },
     test: { environment: 'node', include: ['test/**/*.test.js'] },

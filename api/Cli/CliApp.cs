@@ -59,8 +59,12 @@ public static class CliApp
             var name = new Option<string>("--name") { Description = "The node's display name.", Required = true };
             var baseUrl = new Option<string>("--base-url") { Description = "The public base URL of the node.", Required = true, HelpName = "URL" };
             var region = new Option<string>("--region") { Description = "Free text region (e.g. Berlin, DE).", HelpName = "R" };
-            var init = new Command("init", "Create a node: its database, root and signing keys, and its first keyset.") { data, nodeId, name, baseUrl, region };
-            init.SetAction(p => Init(p.GetRequiredValue(data), p.GetRequiredValue(nodeId), p.GetRequiredValue(name), p.GetRequiredValue(baseUrl), p.GetValue(region)));
+            var roots = new Option<int?>("--roots") { Description = "Number of root keys (1–16), written to --root-keys DIR as root1.key … to be held offline by different people.", HelpName = "N" };
+            var threshold = new Option<int?>("--threshold") { Description = "How many of the roots must sign every later keyset version (1 ≤ T ≤ N; default 1).", HelpName = "T" };
+            var rootKeys = new Option<string>("--root-keys") { Description = "Where to write the root key files (outside DIR; move them offline). Without it the one root key stays in DIR/keys.", HelpName = "KEYDIR" };
+            var init = new Command("init", "Create a node: its database, root and signing keys, and its first keyset.") { data, nodeId, name, baseUrl, region, roots, threshold, rootKeys };
+            init.SetAction(p => Init(p.GetRequiredValue(data), p.GetRequiredValue(nodeId), p.GetRequiredValue(name), p.GetRequiredValue(baseUrl), p.GetValue(region),
+                OfflineRootsOption(p.GetValue(roots), p.GetValue(threshold), p.GetValue(rootKeys))));
             root.Add(init);
         }
         {
@@ -144,12 +148,7 @@ public static class CliApp
             }));
             keys.Add(revoke);
         }
-        keys.Add(Simple("rotate-root", "Replace the root key(s); the new keyset is signed by the old and the new roots.", (k, conn, tx, node) =>
-        {
-            var root = k.RotateRoot(conn, tx, node);
-            Audit.Write(conn, tx, k.Store.Now(), "cli", "keys.rotate-root", root);
-            return $"new root key {root}; keyset version {KeyStore.LatestKeyset(conn, tx).Version}. Tell indexers the new root kid for fresh pins.";
-        }));
+        KeyCeremonyCli.AddTo(keys, DataOption, KeysChange);
         return keys;
     }
 
@@ -191,7 +190,22 @@ public static class CliApp
         return store;
     }
 
-    private static void Init(string dir, string nodeId, string name, string baseUrl, string? region)
+    private static OfflineRoots? OfflineRootsOption(int? roots, int? threshold, string? dir)
+    {
+        if (dir is null)
+        {
+            return roots is null or 1 && threshold is null or 1
+                ? null
+                : throw new UsageException("--roots and --threshold need --root-keys KEYDIR: the root key files go there, to be moved offline.");
+        }
+        var n = roots ?? 1;
+        var t = threshold ?? 1;
+        return n is >= 1 and <= 16 && t >= 1 && t <= n
+            ? new OfflineRoots(n, t, dir)
+            : throw new UsageException($"--roots is 1–16 and --threshold 1 to --roots (got {n} and {t}).");
+    }
+
+    private static void Init(string dir, string nodeId, string name, string baseUrl, string? region, OfflineRoots? offline)
     {
         baseUrl = baseUrl.TrimEnd('/');
         if (!Identifiers.IsNodeId(nodeId))
@@ -211,6 +225,10 @@ public static class CliApp
         {
             throw new CliException($"{store.DataDir} already holds a node; refusing to overwrite it.");
         }
+        if (offline is not null && Path.GetFullPath(offline.Dir).StartsWith(Path.GetFullPath(store.DataDir).TrimEnd('/') + "/", StringComparison.Ordinal))
+        {
+            throw new UsageException("--root-keys must be outside the data directory: root keys are meant to leave the server.");
+        }
         Directory.CreateDirectory(store.DataDir);
         if (!OperatingSystem.IsWindows())
         {
@@ -221,12 +239,19 @@ public static class CliApp
         using var conn = store.Open();
         using var tx = conn.BeginTransaction();
         new NodeIdentity(nodeId, name, baseUrl, region ?? "").Save(conn, tx);
-        KeyStore.Init(store, conn, tx, nodeId);
-        Audit.Write(conn, tx, store.Now(), "cli", "node.init", nodeId);
+        var roots = KeyStore.Init(store, conn, tx, nodeId, offline);
+        Audit.Write(conn, tx, store.Now(), "cli", "node.init", nodeId, offline is null ? null : $"{offline.Count} offline roots, threshold {offline.Threshold}");
         tx.Commit();
         var keys = new KeyStore(store);
         Console.Out.WriteLine($"initialised node '{nodeId}' in {store.DataDir}");
-        Console.Out.WriteLine($"root-kid: {keys.RootKid(conn)}");
+        foreach (var (kid, file) in roots)
+        {
+            Console.Out.WriteLine(file is null ? $"root-kid: {kid}" : $"root-kid: {kid} {file}");
+        }
+        if (offline is not null)
+        {
+            Console.Out.WriteLine($"threshold: {offline.Threshold} of {offline.Count}. Move each root key file to its holder's offline machine and delete it here.");
+        }
         Console.Out.WriteLine($"signing-kid: {keys.CurrentSigningKey(conn).Kid}");
     }
 
@@ -350,7 +375,7 @@ public static class CliApp
         Console.Out.WriteLine($"withdrew {v.Id}: tombstone seq {v.Seq} at feed_seq {v.FeedSeq}. A running node pushes it within Node:HeadCheckSeconds.");
     }
 
-    private static void KeysChange(string? data, Func<KeyStore, SqliteConnection, SqliteTransaction, string, string> change)
+    internal static void KeysChange(string? data, Func<KeyStore, SqliteConnection, SqliteTransaction, string, string> change)
     {
         var store = OpenStore(data);
         var keys = new KeyStore(store);

@@ -6,6 +6,7 @@ using Atlas.Api.Cli;
 using Atlas.Api.EditorConsole;
 using Atlas.Api.Organisations;
 using Atlas.Api.Submissions;
+using Atlas.Hosting;
 using Atlas.Protocol;
 using Atlas.Protocol.Model;
 using Atlas.Protocol.Vocabulary;
@@ -80,16 +81,10 @@ public static class StrictBody
         {
             return (null, TypedResults.Problem(statusCode: 415, title: "Unsupported media type", detail: "Send the body as application/json."));
         }
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+        using var buffer = await CappedRead.ReadAsync(request.Body, MaxBytes, ct);
+        if (buffer is null)
         {
-            if (buffer.Length + read > MaxBytes)
-            {
-                return (null, TooLarge());
-            }
-            buffer.Write(chunk, 0, read);
+            return (null, TooLarge());
         }
         try
         {

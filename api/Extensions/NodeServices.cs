@@ -154,10 +154,11 @@ public static class NodeServices
             await next();
         });
         app.UseCors();
+        // Body limits before authentication: a body is refused for its size whoever sends it.
+        app.UseRequestBodyLimits(StrictBody.MaxBytes);
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
-        app.UseBodylessRoutes();
         app.MapOpenApi().RequireCors(PublicReadCors);
         return app;
     }

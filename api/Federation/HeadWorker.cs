@@ -20,7 +20,19 @@ public sealed partial class HeadWorker(HeadService head, NodeStore store, KeySto
         {
             try
             {
+                // A renewal that cannot be signed here (roots held offline) must not stop the head from being re-signed.
                 RenewKeysetIfDue();
+            }
+            catch (SigningException e)
+            {
+                LogRenewalNeedsCeremony(logger, e.Message);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogFailed(logger, e);
+            }
+            try
+            {
                 head.Update();
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -52,6 +64,9 @@ public sealed partial class HeadWorker(HeadService head, NodeStore store, KeySto
         Audit.Write(conn, tx, store.Now(), "system", "keyset.renew", null);
         tx.Commit();
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The keyset expires within 30 days and cannot be renewed here: {Reason}")]
+    private static partial void LogRenewalNeedsCeremony(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Head/keyset maintenance failed; retrying next round")]
     private static partial void LogFailed(ILogger logger, Exception e);

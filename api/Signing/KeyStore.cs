@@ -24,23 +24,117 @@ public sealed class KeyStore(NodeStore store)
         public KeyEntry Entry(string? status) => new(Kid, new Jwk("EC", "P-256", X, Y), status);
     }
 
-    public static void Init(NodeStore store, SqliteConnection conn, SqliteTransaction tx, string nodeId)
+    /// <summary>Creates the node's keys and keyset version 1. Without <paramref name="offline"/>: one root key in
+    /// DATA/keys/. With it: <c>Count</c> root keys written to <c>Dir/root1.key</c> … (to be moved offline, one per
+    /// holder), none of them in DATA/keys/, and a threshold; version 1 is signed by every root, so an indexer may pin
+    /// any of them. Returns the root kids with their files (null when in DATA/keys/).</summary>
+    public static IReadOnlyList<(string Kid, string? File)> Init(NodeStore store, SqliteConnection conn, SqliteTransaction tx, string nodeId, OfflineRoots? offline = null)
     {
         var keys = new KeyStore(store);
-        Directory.CreateDirectory(store.KeysDir);
-        if (!OperatingSystem.IsWindows())
+        CreatePrivateDirectory(store.KeysDir);
+        if (offline is null)
         {
-            File.SetUnixFileMode(store.KeysDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var root = keys.NewKey(conn, tx, "root", "current");
+            keys.NewKey(conn, tx, "signing", "current");
+            keys.IssueKeyset(conn, tx, nodeId, [root], threshold: 1);
+            return [(root.Kid, null)];
         }
-        var root = keys.NewKey(conn, tx, "root", "current");
+        var roots = WriteRootKeyFiles(offline.Dir, offline.Count, 1);
+        foreach (var (key, _) in roots)
+        {
+            keys.InsertKey(conn, tx, key, "root", "current");
+        }
         keys.NewKey(conn, tx, "signing", "current");
-        keys.IssueKeyset(conn, tx, nodeId, [root]);
+        keys.IssueKeyset(conn, tx, nodeId, [.. roots.Select(r => r.Key)], offline.Threshold);
+        return [.. roots.Select(r => (r.Key.Kid, (string?)r.File))];
+    }
+
+    /// <summary>Generates <paramref name="count"/> root keys into <paramref name="dir"/> as <c>root{n}.key</c>
+    /// (PKCS#8 PEM, 0600, never overwriting a file), numbered from <paramref name="first"/>.</summary>
+    public static List<(AtlasKey Key, string File)> WriteRootKeyFiles(string dir, int count, int first)
+    {
+        CreatePrivateDirectory(dir);
+        var written = new List<(AtlasKey, string)>();
+        for (var i = 0; i < count; i++)
+        {
+            var key = AtlasKey.Generate();
+            var file = Path.GetFullPath(Path.Combine(dir, $"root{first + i}.key"));
+            WritePrivateKey(file, key);
+            written.Add((key, file));
+        }
+        return written;
+    }
+
+    /// <summary>The payload of the next keyset version for a root change held offline: the current signing keys and
+    /// revocations, the current roots minus <paramref name="drop"/> plus <paramref name="add"/>, and the threshold
+    /// (unchanged when null). Nothing is stored: the keyset exists once the roots signed it (<see cref="ImportKeyset"/>).</summary>
+    public (KeysetPayload Next, KeysetPayload Current) ProposeRootChange(SqliteConnection conn, SqliteTransaction tx, string nodeId, IReadOnlyCollection<string> drop, IReadOnlyList<AtlasKey> add, int? threshold)
+    {
+        var current = TrustedKeyset.Restore(LatestKeyset(conn, tx).Jws).Payload;
+        foreach (var kid in drop)
+        {
+            if (current.Roots.All(r => r.Kid != kid))
+            {
+                throw new SigningException($"{kid} is not a root of keyset version {current.Version}.");
+            }
+        }
+        List<KeyEntry> roots = [.. current.Roots.Where(r => !drop.Contains(r.Kid)), .. add.Select(k => k.ToKeyEntry())];
+        var t = threshold ?? current.Threshold;
+        if (roots.Count is 0 or > 16 || t < 1 || t > roots.Count)
+        {
+            throw new SigningException($"The new keyset would have {roots.Count} root(s) and threshold {t}; it needs 1–16 roots and 1 ≤ threshold ≤ roots.");
+        }
+        var now = store.Time.GetUtcNow();
+        var rows = conn.Query<KeyRow>("SELECT kid, role, status, x, y FROM node_keys ORDER BY created_at, kid", transaction: tx).ToList();
+        var next = new KeysetPayload(nodeId, current.Version + 1, now.ToUnixTimeSeconds(), now.Add(KeysetLifetime).ToUnixTimeSeconds(), t, roots,
+            SigningEntries(rows), RevokedKids(rows));
+        return (next, current);
+    }
+
+    /// <summary>Stores a keyset the roots signed offline (already checked by <see cref="RootCeremony.Assemble"/>) as the
+    /// next version, after checking the node's signing keys did not change since the request; roots it drops are
+    /// marked dropped (their files in DATA/keys/ deleted), roots it adds are recorded (public halves only).</summary>
+    public void ImportKeyset(SqliteConnection conn, SqliteTransaction tx, string jws)
+    {
+        var payload = TrustedKeyset.Restore(jws).Payload;
+        var latest = LatestKeyset(conn, tx).Version;
+        if (payload.Version != latest + 1)
+        {
+            throw new SigningException($"The keyset is version {payload.Version}; the node is at version {latest}: make a new request.");
+        }
+        var rows = conn.Query<KeyRow>("SELECT kid, role, status, x, y FROM node_keys ORDER BY created_at, kid", transaction: tx).ToList();
+        if (!payload.Signing.SequenceEqual(SigningEntries(rows)) || !payload.Revoked.SequenceEqual(RevokedKids(rows)))
+        {
+            throw new SigningException("The node's signing keys changed since the request was made (a rotation or revocation): make a new request.");
+        }
+        var keep = payload.Roots.Select(r => r.Kid).ToHashSet(StringComparer.Ordinal);
+        foreach (var old in rows.Where(r => r.Role == "root" && r.Status == "current" && !keep.Contains(r.Kid)))
+        {
+            conn.Execute("UPDATE node_keys SET status = 'dropped' WHERE kid = @Kid", new { old.Kid }, tx);
+            File.Delete(Path.Combine(store.KeysDir, old.Kid + ".pem"));
+            _loaded.TryRemove(old.Kid, out _);
+        }
+        foreach (var root in payload.Roots.Where(r => rows.All(row => row.Kid != r.Kid)))
+        {
+            conn.Execute("INSERT INTO node_keys (kid, role, status, x, y, created_at) VALUES (@Kid, 'root', 'current', @X, @Y, @now)",
+                new { root.Kid, root.Jwk.X, root.Jwk.Y, now = store.Now() }, tx);
+        }
+        conn.Execute("INSERT INTO keysets (version, jws, created_at, exp) VALUES (@Version, @jws, @Iat, @Exp)", new { payload.Version, jws, payload.Iat, payload.Exp }, tx);
     }
 
     public AtlasKey CurrentSigningKey(SqliteConnection conn, SqliteTransaction? tx = null)
     {
         var kid = conn.QuerySingle<string>("SELECT kid FROM node_keys WHERE role = 'signing' AND status = 'current'", transaction: tx);
         return Load(kid);
+    }
+
+    public static void CreatePrivateDirectory(string dir)
+    {
+        Directory.CreateDirectory(dir);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
     }
 
     public string RootKid(SqliteConnection conn) =>
@@ -95,7 +189,7 @@ public sealed class KeyStore(NodeStore store)
         var oldRoots = CurrentRoots(conn, tx);
         conn.Execute("UPDATE node_keys SET status = 'dropped' WHERE role = 'root' AND status = 'current'", transaction: tx);
         var root = NewKey(conn, tx, "root", "current");
-        IssueKeyset(conn, tx, nodeId, [.. oldRoots, root]);
+        IssueKeyset(conn, tx, nodeId, [.. oldRoots, root], threshold: 1);
         foreach (var old in oldRoots)
         {
             File.Delete(Path.Combine(store.KeysDir, old.Kid + ".pem"));
@@ -104,21 +198,23 @@ public sealed class KeyStore(NodeStore store)
         return root.Kid;
     }
 
-    /// <summary>Publishes the next keyset version from the current key table, signed by <paramref name="signers"/>.</summary>
-    public long IssueKeyset(SqliteConnection conn, SqliteTransaction tx, string nodeId, IReadOnlyList<AtlasKey> signers)
+    /// <summary>Publishes the next keyset version from the current key table, signed by <paramref name="signers"/>, with
+    /// <paramref name="threshold"/> (default: the latest version's).</summary>
+    public long IssueKeyset(SqliteConnection conn, SqliteTransaction tx, string nodeId, IReadOnlyList<AtlasKey> signers, int? threshold = null)
     {
         var rows = conn.Query<KeyRow>("SELECT kid, role, status, x, y FROM node_keys ORDER BY created_at, kid", transaction: tx).ToList();
         var version = conn.ExecuteScalar<long>("SELECT coalesce(max(version), 0) + 1 FROM keysets", transaction: tx);
+        var t = threshold ?? TrustedKeyset.Restore(LatestKeyset(conn, tx).Jws).Payload.Threshold;
         var now = store.Time.GetUtcNow();
         var payload = new KeysetPayload(
             nodeId,
             version,
             now.ToUnixTimeSeconds(),
             now.Add(KeysetLifetime).ToUnixTimeSeconds(),
-            Threshold: 1,
+            Threshold: t,
             Roots: rows.Where(r => r.Role == "root" && r.Status == "current").Select(r => r.Entry(null)).ToList(),
-            Signing: rows.Where(r => r.Role == "signing" && r.Status is "current" or "retired").Select(r => r.Entry(r.Status)).ToList(),
-            Revoked: rows.Where(r => r.Status == "revoked").Select(r => r.Kid).ToList());
+            Signing: SigningEntries(rows),
+            Revoked: RevokedKids(rows));
         var jws = SignedObjects.SignKeyset(payload, signers);
         conn.Execute("INSERT INTO keysets (version, jws, created_at, exp) VALUES (@version, @jws, @iat, @exp)",
             new { version, jws, iat = payload.Iat, exp = payload.Exp }, tx);
@@ -129,13 +225,41 @@ public sealed class KeyStore(NodeStore store)
     /// <summary>Re-issues the keyset with the same keys (the worker does this well before it expires).</summary>
     public long Refresh(SqliteConnection conn, SqliteTransaction tx, string nodeId) => IssueKeyset(conn, tx, nodeId, CurrentRoots(conn, tx));
 
-    private List<AtlasKey> CurrentRoots(SqliteConnection conn, SqliteTransaction tx) =>
-        conn.Query<string>("SELECT kid FROM node_keys WHERE role = 'root' AND status = 'current'", transaction: tx).Select(Load).ToList();
+    private static List<KeyEntry> SigningEntries(List<KeyRow> rows) =>
+        rows.Where(r => r.Role == "signing" && r.Status is "current" or "retired").Select(r => r.Entry(r.Status)).ToList();
+
+    private static List<string> RevokedKids(List<KeyRow> rows) => rows.Where(r => r.Status == "revoked").Select(r => r.Kid).ToList();
+
+    /// <summary>The root keys held in DATA/keys/. A node whose roots are held offline (<c>init --roots</c>) cannot
+    /// change its keyset here: that takes the signing ceremony.</summary>
+    private List<AtlasKey> CurrentRoots(SqliteConnection conn, SqliteTransaction tx)
+    {
+        var kids = conn.Query<string>("SELECT kid FROM node_keys WHERE role = 'root' AND status = 'current'", transaction: tx).ToList();
+        if (kids.Any(k => !File.Exists(Path.Combine(store.KeysDir, k + ".pem"))))
+        {
+            throw new SigningException($"This node's root keys are held offline ({kids.Count} roots): a new keyset version needs the signing ceremony ('keys rotate-root --request', docs/operations.md).");
+        }
+        return kids.Select(Load).ToList();
+    }
 
     private AtlasKey NewKey(SqliteConnection conn, SqliteTransaction tx, string role, string status)
     {
         var key = AtlasKey.Generate();
-        var path = Path.Combine(store.KeysDir, key.Kid + ".pem");
+        WritePrivateKey(Path.Combine(store.KeysDir, key.Kid + ".pem"), key);
+        InsertKey(conn, tx, key, role, status);
+        _loaded[key.Kid] = key;
+        return key;
+    }
+
+    private void InsertKey(SqliteConnection conn, SqliteTransaction tx, AtlasKey key, string role, string status)
+    {
+        var jwk = key.ToJwk();
+        conn.Execute("INSERT INTO node_keys (kid, role, status, x, y, created_at) VALUES (@Kid, @role, @status, @X, @Y, @now)",
+            new { key.Kid, role, status, jwk.X, jwk.Y, now = store.Now() }, tx);
+    }
+
+    private static void WritePrivateKey(string path, AtlasKey key)
+    {
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
@@ -145,11 +269,6 @@ public sealed class KeyStore(NodeStore store)
         {
             writer.Write(key.ExportPrivatePem());
         }
-        var jwk = key.ToJwk();
-        conn.Execute("INSERT INTO node_keys (kid, role, status, x, y, created_at) VALUES (@Kid, @role, @status, @X, @Y, @now)",
-            new { key.Kid, role, status, jwk.X, jwk.Y, now = store.Now() }, tx);
-        _loaded[key.Kid] = key;
-        return key;
     }
 
     private AtlasKey Load(string kid) => _loaded.GetOrAdd(kid, k =>

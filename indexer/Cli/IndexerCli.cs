@@ -144,12 +144,11 @@ public static class IndexerCli
 
     private static async Task<int> SyncOnceAsync(IServiceProvider s)
     {
-        var results = await s.GetRequiredService<SyncRunner>().SyncAllOnceAsync(CancellationToken.None);
+        var results = await s.GetRequiredService<SyncRunner>().SyncAllOnceAndFlushAsync(CancellationToken.None);
         foreach (var r in results)
         {
             Console.Out.WriteLine(r.Ok ? $"ok\t{r.Peer}\t{r.Applied} version(s) applied" : $"FAILED\t{r.Peer}\t{r.Error}");
         }
-        await s.GetRequiredService<SearchFlusher>().FlushAllAsync(CancellationToken.None);
         return results.All(r => r.Ok) ? 0 : 1;
     }
 

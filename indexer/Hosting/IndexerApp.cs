@@ -27,7 +27,7 @@ public static class IndexerApp
         var app = builder.Build();
         app.UseHttpDefaults();
         app.UseRateLimiter();
-        app.UseBodylessRoutes();
+        app.UseRequestBodyLimits(maxBodyBytes: null);
         app.MapPush();
         app.MapDefaultEndpoints();
         app.MapOpenApi();

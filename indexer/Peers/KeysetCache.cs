@@ -28,6 +28,12 @@ public sealed class KeysetCache(StateStore store)
 
     /// <summary>The peer that is node <paramref name="nodeId"/> and its trusted keyset, for pushed and relayed objects:
     /// an object is verified only with the keyset of the node it names (<c>iss</c>), never found by kid across peers.</summary>
+    /// <summary>The other configured node whose trusted keyset lists <paramref name="kid"/>, if any: only to name it in
+    /// a refusal (an object claiming one node and signed by another's key), never to verify with.</summary>
+    public string? OtherNodeListing(string kid, string exceptNode) =>
+        store.Read(s => s.Peers.List()).Where(p => p.NodeId is not null && p.NodeId != exceptNode)
+            .FirstOrDefault(p => Get(p) is { } k && (k.SigningKeys.ContainsKey(kid) || k.Roots.ContainsKey(kid)))?.NodeId;
+
     public (PeerRow Peer, TrustedKeyset Keyset)? ForNode(string nodeId) =>
         store.Read(s => s.Peers.List()).FirstOrDefault(p => p.NodeId == nodeId) is { } peer && Get(peer) is { } keyset ? (peer, keyset) : null;
 }

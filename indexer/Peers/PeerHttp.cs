@@ -1,4 +1,5 @@
 using System.Net;
+using Atlas.Hosting;
 using Atlas.Protocol;
 using Microsoft.Extensions.Options;
 
@@ -51,18 +52,9 @@ public sealed class PeerHttp(HttpClient http, IOptions<IndexerOptions> options)
                 throw new ProtocolException(ProtocolError.TooLarge, $"{url} announces {response.Content.Headers.ContentLength} bytes; the limit is {maxBytes}.");
             }
             await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token);
-            using var buffer = new MemoryStream();
-            var chunk = new byte[16 * 1024];
-            int read;
-            while ((read = await stream.ReadAsync(chunk, timeout.Token)) > 0)
-            {
-                if (buffer.Length + read > maxBytes)
-                {
-                    throw new ProtocolException(ProtocolError.TooLarge, $"{url} sent more than {maxBytes} bytes; cut off.");
-                }
-                buffer.Write(chunk, 0, read);
-            }
-            return buffer.ToArray();
+            using var body = await CappedRead.ReadAsync(stream, maxBytes, timeout.Token)
+                ?? throw new ProtocolException(ProtocolError.TooLarge, $"{url} sent more than {maxBytes} bytes; cut off.");
+            return body.ToArray();
         }
         catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
         {

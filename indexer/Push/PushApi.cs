@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using Atlas.Hosting;
 using Atlas.Indexer.Peers;
 using Atlas.Indexer.State;
 using Atlas.Indexer.Sync;
@@ -88,19 +89,10 @@ public static class PushApi
         {
             return (null, Bad("WrongType", $"Send the compact JWS as {JoseContentType}."));
         }
-        // Read at most cap+1 bytes whatever Content-Length says.
-        var buffer = new byte[maxBytes + 1];
-        var total = 0;
-        int read;
-        while (total < buffer.Length && (read = await request.Body.ReadAsync(buffer.AsMemory(total), ct)) > 0)
-        {
-            total += read;
-        }
-        if (total > maxBytes)
-        {
-            return (null, Bad(ProtocolError.TooLarge.ToString(), $"The body exceeds {maxBytes} bytes."));
-        }
-        return (System.Text.Encoding.ASCII.GetString(buffer, 0, total).Trim(), null);
+        using var body = await CappedRead.ReadAsync(request.Body, maxBytes, ct);
+        return body is null
+            ? (null, Bad(ProtocolError.TooLarge.ToString(), $"The body exceeds {maxBytes} bytes."))
+            : (System.Text.Encoding.ASCII.GetString(body.GetBuffer(), 0, (int)body.Length).Trim(), null);
     }
 
     private static ProblemHttpResult Bad(string reason, string detail) =>

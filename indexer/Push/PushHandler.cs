@@ -45,10 +45,20 @@ public sealed partial class PushHandler(
     /// A's listing signed by B does not verify as A's and is refused.</summary>
     public async Task<string> RelayAsync(string compact, CancellationToken ct)
     {
-        var iss = StrictJson.Parse(Jws.ParseCompact(compact, JwsTypes.Listing, ProtocolLimits.MaxListingBytes).Payload, ProtocolJsonContext.Default.ListingPayload, ProtocolLimits.MaxListingBytes).Iss;
+        var part = Jws.ParseCompact(compact, JwsTypes.Listing, ProtocolLimits.MaxListingBytes);
+        var iss = StrictJson.Parse(part.Payload, ProtocolJsonContext.Default.ListingPayload, ProtocolLimits.MaxListingBytes).Iss;
         var (_, keyset) = keysets.ForNode(iss)
             ?? throw new ProtocolException(ProtocolError.UnknownKey, $"No configured peer is node '{iss}'.");
-        var v = SignedObjects.VerifyListing(compact, keyset);
+        VerifiedListing v;
+        try
+        {
+            v = SignedObjects.VerifyListing(compact, keyset);
+        }
+        catch (ProtocolException e) when (e.Error == ProtocolError.UnknownKey && keysets.OtherNodeListing(part.Header.Kid, iss) is { } signer)
+        {
+            // Verified only with iss's keyset (it failed); the other node is named so the refusal says what happened.
+            throw new ProtocolException(ProtocolError.WrongIssuer, $"Tombstone claims issuer '{iss}' but is signed by a key of '{signer}'.");
+        }
         if (!v.IsTombstone)
         {
             throw new ProtocolException(ProtocolError.Invalid, "Only tombstones are relayed; new versions come from the node's feed.");

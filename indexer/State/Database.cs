@@ -145,5 +145,58 @@ public sealed class Database(IOptions<IndexerOptions> options)
         """
         CREATE INDEX alerts_open_by_node ON alerts (node) WHERE resolved_at IS NULL;
         """,
+        // 4: a pass is staged here instead of in memory (docs/protocol.md §6.2 steps 4–7, StagingStore).
+        """
+        -- The pass of one peer in progress: the head it syncs to and how far its change feed is fetched. Every
+        -- version with feed_seq <= next_after (all of them once next_after is NULL) is in pass_versions, written
+        -- in the same transaction as next_after, so a killed pass resumes where it stopped when the head is the same.
+        CREATE TABLE pass_progress (
+            peer_id INTEGER PRIMARY KEY,
+            after INTEGER NOT NULL,
+            until INTEGER NOT NULL,
+            root TEXT NOT NULL,
+            keyset_version INTEGER NOT NULL,
+            next_after INTEGER,
+            pages INTEGER NOT NULL
+        );
+        -- Verified versions of the pass in progress (signature, payload and shape checked; no state rule yet).
+        CREATE TABLE pass_versions (
+            peer_id INTEGER NOT NULL,
+            feed_seq INTEGER NOT NULL,
+            jws TEXT NOT NULL,
+            PRIMARY KEY (peer_id, feed_seq)
+        );
+        -- The staged state of the pass being committed (§6.2 step 5): written and emptied inside the commit's one
+        -- write transaction, so they are empty outside it. Same columns as listings.
+        CREATE TABLE pass_rows (
+            node TEXT NOT NULL,
+            id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            hash TEXT NOT NULL,
+            jws TEXT NOT NULL,
+            kid TEXT NOT NULL,
+            status TEXT NOT NULL,
+            state TEXT NOT NULL,
+            reason TEXT,
+            review_by TEXT,
+            first_seen INTEGER NOT NULL,
+            initial INTEGER NOT NULL DEFAULT 0,
+            verified_at INTEGER NOT NULL,
+            shown_jws TEXT,
+            shown_kid TEXT,
+            held_until INTEGER,
+            touched_at INTEGER NOT NULL,
+            PRIMARY KEY (node, id)
+        );
+        -- Alerts to raise (resolve = 0) or resolve (resolve = 1) when the staged pass commits, in decision order.
+        CREATE TABLE pass_alerts (
+            ord INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            node TEXT,
+            listing_id TEXT,
+            message TEXT NOT NULL,
+            resolve INTEGER NOT NULL
+        );
+        """,
     ];
 }

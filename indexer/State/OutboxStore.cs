@@ -4,17 +4,25 @@ namespace Atlas.Indexer.State;
 /// same transaction as the state change that caused it) and how many documents each listing has in search.</summary>
 public sealed class OutboxStore(StateSession s)
 {
+    /// <summary>Ids remembered per session to write each once; forgotten past this many, so that a pass's commit over
+    /// a whole feed keeps bounded memory (a repeat is harmless: the flusher coalesces ids).</summary>
+    private const int RememberedIds = 4096;
+
     private readonly HashSet<string> _queued = new(StringComparer.Ordinal);
 
     /// <summary>Whether this session queued anything (on commit the store tells the search side, see
     /// <see cref="StateStore.OutboxCommitted"/>).</summary>
     internal bool Written { get; private set; }
 
-    /// <summary>Queues listing ids; an id queued twice in one session is written once.</summary>
+    /// <summary>Queues listing ids; an id queued twice in one session is written once (within the last few thousand).</summary>
     public void Enqueue(IEnumerable<string> ids)
     {
         foreach (var id in ids)
         {
+            if (_queued.Count >= RememberedIds)
+            {
+                _queued.Clear();
+            }
             if (_queued.Add(id))
             {
                 s.Execute("INSERT INTO outbox (listing_id) VALUES (@id)", new { id });

@@ -26,6 +26,7 @@ public sealed class PeerStore(StateSession s)
             s.Listings.RemoveNode(node);
             s.Keysets.RemoveNode(node);
         }
+        s.Staging.Clear(peer.Id);
         s.Execute("DELETE FROM peers WHERE id = @id", new { id = peer.Id });
     }
 

@@ -11,12 +11,22 @@ public sealed class StateSession : IDisposable
     private readonly SqliteConnection _connection;
     private readonly SqliteTransaction _transaction;
     private readonly Action? _outboxCommitted;
+    private Action? _onDispose;
 
-    internal StateSession(SqliteConnection connection, bool deferred, TimeProvider time, Action? outboxCommitted = null)
+    internal StateSession(SqliteConnection connection, bool deferred, TimeProvider time, Action? onDispose = null, Action? outboxCommitted = null)
     {
         _connection = connection;
+        _onDispose = onDispose;
         _outboxCommitted = outboxCommitted;
-        _transaction = connection.BeginTransaction(deferred);
+        try
+        {
+            _transaction = connection.BeginTransaction(deferred);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
         var now = time.GetUtcNow();
         Now = now.ToUnixTimeSeconds();
         NowMs = now.ToUnixTimeMilliseconds();
@@ -25,6 +35,7 @@ public sealed class StateSession : IDisposable
         Alerts = new AlertStore(this);
         Outbox = new OutboxStore(this);
         Keysets = new KeysetStore(this);
+        Staging = new StagingStore(this);
     }
 
     public long Now { get; }
@@ -34,6 +45,7 @@ public sealed class StateSession : IDisposable
     public AlertStore Alerts { get; }
     public OutboxStore Outbox { get; }
     public KeysetStore Keysets { get; }
+    public StagingStore Staging { get; }
 
     public void Commit()
     {
@@ -46,8 +58,15 @@ public sealed class StateSession : IDisposable
 
     public void Dispose()
     {
-        _transaction.Dispose();
-        _connection.Dispose();
+        try
+        {
+            _transaction.Dispose();
+            _connection.Dispose();
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _onDispose, null)?.Invoke();
+        }
     }
 
     internal int Execute(string sql, object? param = null) => _connection.Execute(sql, param, _transaction);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using Atlas.Indexer.Peers;
 using Atlas.Indexer.State;
@@ -91,71 +92,97 @@ public sealed class PassFetcher(PeerHttp http, IOptions<IndexerOptions> options)
         }
         catch (ProtocolException e) when (e.Error == ProtocolError.Expired)
         {
-            // Verify everything but the expiry (as of the head's own iat), so the caller can tell a replay of an
-            // old head from the node's newest head having expired (§8).
-            var iat = StrictJson.Parse(Jws.ParseCompact(headJws, JwsTypes.Head, ProtocolLimits.MaxHeadBytes).Payload, ProtocolJsonContext.Default.HeadPayload, ProtocolLimits.MaxHeadBytes).Iat;
-            throw new HeadExpiredException(SignedObjects.VerifyHead(headJws, keyset, DateTimeOffset.FromUnixTimeSeconds(iat)), e.Message);
+            // Verify everything but the expiry (as of the head's own iat, or just before its exp when the node signed an
+            // exp that is not after its iat), so the caller can tell a replay of an old head from the node's newest head
+            // having expired (§8). A node whose newest head was never valid is frozen like one whose head expired.
+            var payload = StrictJson.Parse(Jws.ParseCompact(headJws, JwsTypes.Head, ProtocolLimits.MaxHeadBytes).Payload, ProtocolJsonContext.Default.HeadPayload, ProtocolLimits.MaxHeadBytes);
+            var asOf = Math.Min(payload.Iat, payload.Exp - 1);
+            throw new HeadExpiredException(SignedObjects.VerifyHead(headJws, keyset, DateTimeOffset.FromUnixTimeSeconds(asOf)), e.Message);
         }
     }
 
-    /// <summary>The change feed from <paramref name="after"/> up to the head's feed_seq, page by page; every entry
-    /// verified. An entry that does not verify is refused (reported through <paramref name="refused"/> at once,
-    /// so it is kept even if a later page fails); a page that breaks the feed's rules fails the pass.</summary>
-    public async Task<List<VerifiedListing>> FetchChangesAsync(FetchedNode fetched, TrustedKeyset keyset, long after, long until, Action<Refusal> refused, CancellationToken ct)
+    /// <summary>The change feed from <paramref name="after"/> up to the head's feed_seq, page by page, each page's entries
+    /// verified on every core (<see cref="PageVerifier"/>) while the next page is already being fetched. An entry that
+    /// does not verify is refused (reported through <paramref name="refused"/> before its page is yielded, so it is kept
+    /// even if a later page fails); a page that breaks the feed's rules fails the pass after the refusals of the entries
+    /// before the break are reported. Memory: the page being verified and the one being fetched.
+    /// <paramref name="pagesBefore"/> counts pages an interrupted pass already staged (<see cref="IndexerOptions.MaxPagesPerPass"/>).</summary>
+    public async IAsyncEnumerable<VerifiedPage> FetchChangesAsync(FetchedNode fetched, TrustedKeyset keyset, long after, long until, long pagesBefore,
+        Action<IReadOnlyList<Refusal>> refused, [EnumeratorCancellation] CancellationToken ct)
     {
         var node = fetched.Node;
-        var verified = new List<VerifiedListing>();
-        for (var pages = 1; ; pages++)
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        Task<byte[]>? prefetch = null;
+        try
         {
-            if (pages > Options.MaxPagesPerPass)
+            for (var pages = pagesBefore + 1; ; pages++)
             {
-                throw new ProtocolException(ProtocolError.TooLarge, $"Change feed of '{node}' needs more than {Options.MaxPagesPerPass} pages in one pass.");
-            }
-            var bytes = await http.GetAsync(fetched.Links.Changes(after, ProtocolLimits.MaxChangePageEntries, until), ProtocolLimits.MaxChangePageBytes, ct);
-            var page = StrictJson.Parse(bytes, ProtocolJsonContext.Default.ChangePage, ProtocolLimits.MaxChangePageBytes);
-            if (page.Iss != node)
-            {
-                throw new ProtocolException(ProtocolError.WrongIssuer, $"Change page is from '{page.Iss}', expected '{node}'.");
-            }
-            if (page.Until != until)
-            {
-                throw new ProtocolException(ProtocolError.WrongObject, $"Asked for changes until {until}, got a page until {page.Until}.");
-            }
-            if (page.Entries.Count > ProtocolLimits.MaxChangePageEntries)
-            {
-                throw new ProtocolException(ProtocolError.TooLarge, $"Change page has {page.Entries.Count} entries; the limit is {ProtocolLimits.MaxChangePageEntries}.");
-            }
-            var last = after;
-            foreach (var entry in page.Entries)
-            {
-                if (entry.FeedSeq <= last || entry.FeedSeq > until)
+                if (pages > Options.MaxPagesPerPass)
                 {
-                    throw new ProtocolException(ProtocolError.Invalid, $"Change entry feed_seq {entry.FeedSeq} is outside ({last}, {until}] or out of order.");
+                    throw new ProtocolException(ProtocolError.TooLarge, $"Change feed of '{node}' needs more than {Options.MaxPagesPerPass} pages in one pass.");
                 }
-                last = entry.FeedSeq;
+                var page = StrictJson.Parse(await (prefetch ?? FetchPage(after)), ProtocolJsonContext.Default.ChangePage, ProtocolLimits.MaxChangePageBytes);
+                prefetch = null;
+                if (page.Iss != node)
+                {
+                    throw new ProtocolException(ProtocolError.WrongIssuer, $"Change page is from '{page.Iss}', expected '{node}'.");
+                }
+                if (page.Until != until)
+                {
+                    throw new ProtocolException(ProtocolError.WrongObject, $"Asked for changes until {until}, got a page until {page.Until}.");
+                }
+                if (page.Entries.Count > ProtocolLimits.MaxChangePageEntries)
+                {
+                    throw new ProtocolException(ProtocolError.TooLarge, $"Change page has {page.Entries.Count} entries; the limit is {ProtocolLimits.MaxChangePageEntries}.");
+                }
+                var inOrder = PageVerifier.FirstOutOfOrder(page.Entries, after, until);
+                var last = inOrder == 0 ? after : page.Entries[inOrder - 1].FeedSeq;
+                var nextValid = page.Next is { } n && n > after && n >= last && n <= until;
+                if (inOrder == page.Entries.Count && nextValid && pages < Options.MaxPagesPerPass)
+                {
+                    prefetch = FetchPage(page.Next!.Value);
+                }
+                var (verified, refusals) = PageVerifier.Verify(node, page.Entries, inOrder, keyset, ct);
+                if (refusals.Count > 0)
+                {
+                    refused(refusals);
+                }
+                if (inOrder < page.Entries.Count)
+                {
+                    var bad = page.Entries[inOrder].FeedSeq;
+                    throw new ProtocolException(ProtocolError.Invalid, $"Change entry feed_seq {bad} is outside ({last}, {until}] or out of order.");
+                }
+                if (page.Next is null)
+                {
+                    yield return new VerifiedPage(verified, null);
+                    yield break;
+                }
+                if (!nextValid)
+                {
+                    throw new ProtocolException(ProtocolError.Invalid, $"Change page cursor {page.Next} does not advance from {after}.");
+                }
+                yield return new VerifiedPage(verified, page.Next);
+                after = page.Next.Value;
+            }
+        }
+        finally
+        {
+            if (prefetch is not null)
+            {
+                // The pass stopped (failure, cancellation, or the consumer stopped reading): drop the page in flight.
+                await stop.CancelAsync();
                 try
                 {
-                    var listing = SignedObjects.VerifyListing(entry.Jws, keyset, entry.Id);
-                    if (listing.Payload.Seq != entry.Seq)
-                    {
-                        throw new ProtocolException(ProtocolError.WrongObject, $"Feed entry names seq {entry.Seq}, the signed listing has seq {listing.Payload.Seq}.");
-                    }
-                    verified.Add(listing);
+                    await prefetch;
                 }
-                catch (ProtocolException e)
+                catch (Exception)
                 {
-                    refused(Refusal.Of(node, entry.Id, entry.Seq, e.Error.ToString(), e.Message, entry.Jws));
+                    // Its outcome no longer matters.
                 }
             }
-            if (page.Next is not { } next)
-            {
-                return verified;
-            }
-            if (next <= after || next < last || next > until)
-            {
-                throw new ProtocolException(ProtocolError.Invalid, $"Change page cursor {next} does not advance from {after}.");
-            }
-            after = next;
         }
+
+        Task<byte[]> FetchPage(long from) =>
+            http.GetAsync(fetched.Links.Changes(from, ProtocolLimits.MaxChangePageEntries, until), ProtocolLimits.MaxChangePageBytes, stop.Token);
     }
 }

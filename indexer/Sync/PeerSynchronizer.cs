@@ -11,17 +11,20 @@ namespace Atlas.Indexer.Sync;
 public sealed record SyncResult(long PeerId, string Peer, bool Ok, int Applied, string? Error);
 
 /// <summary>One sync pass of one peer along its data flow: <see cref="PassFetcher"/> (network and crypto:
-/// descriptor → keyset → head → change feed, each verified) → <see cref="VerifiedPass"/> →
-/// <see cref="PassCommitter"/> (state rules via <see cref="ListingTransition"/>, head root, one commit of
-/// state + peer row + outbox). Between the stages this class does the little state I/O trust needs (store a
-/// new keyset, hide a stale node, record refusals) and turns failures into the peer's backoff. Cost is
-/// proportional to the changes; only the root is recomputed over the node's stored (id, seq, hash) rows, locally.</summary>
+/// descriptor → keyset → head → change feed, each page verified on every core) → pages staged in SQLite
+/// (<see cref="StagingStore"/>, one transaction a page: memory is bounded by a page, a killed pass resumes) →
+/// <see cref="VerifiedPass"/> → <see cref="PassCommitter"/> (state rules via <see cref="ListingTransition"/>, head
+/// root, one commit of state + peer row + outbox) → the flusher is woken. Between the stages this class does the
+/// little state I/O trust needs (store a new keyset, hide a stale node, record refusals) and turns failures into the
+/// peer's backoff. Cost is proportional to the changes; only the root is recomputed over the node's stored
+/// (id, seq, hash) rows, locally.</summary>
 public sealed partial class PeerSynchronizer(
     StateStore store,
     PassFetcher fetcher,
     PassCommitter committer,
     KeysetCache keysets,
     NodeLocks locks,
+    FlushSignal flushSignal,
     IOptions<IndexerOptions> options,
     TimeProvider time,
     ILogger<PeerSynchronizer> logger)
@@ -121,13 +124,44 @@ public sealed partial class PeerSynchronizer(
             throw new ProtocolException(ProtocolError.Expired, e.Message);
         }
         peer = store.Read(s => s.Peers.Get(peer.Id)) ?? throw new PeerFetchException("peer was removed during the pass");
-        var versions = HeadTransition.Decide(peer, head, keyset) == HeadStep.Current
-            ? []
-            : await fetcher.FetchChangesAsync(fetched, keyset, peer.Cursor > head.Payload.FeedSeq ? 0 : peer.Cursor, head.Payload.FeedSeq, r => committer.Record([r]), ct);
+        var staged = HeadTransition.Decide(peer, head, keyset) == HeadStep.Advance;
+        if (staged)
+        {
+            await StageChangesAsync(peer, fetched, keyset, head, ct);
+        }
 
         using (await locks.AcquireAsync(node, ct))
         {
-            return committer.Commit(new VerifiedPass(peer.Id, node, fetched.NodeName, head, versions, now));
+            var applied = committer.Commit(new VerifiedPass(peer.Id, node, fetched.NodeName, head, staged, now));
+            flushSignal.Signal.Set();
+            return applied;
+        }
+    }
+
+    /// <summary>§6.2 steps 4–5 up to the state rules: the change feed up to the head, verified and staged page by page
+    /// (one transaction each). A pass killed or failed mid-way left its pages staged; when the head is the same (and
+    /// the cursor and keyset version), this pass goes on from the first page not staged, else it starts over.</summary>
+    private async Task StageChangesAsync(PeerRow peer, FetchedNode fetched, TrustedKeyset keyset, VerifiedHead head, CancellationToken ct)
+    {
+        var h = head.Payload;
+        var after = peer.Cursor > h.FeedSeq ? 0 : peer.Cursor;
+        var progress = store.Write(s => s.Staging.Progress(peer.Id) is { } p && p.IsFor(after, h.FeedSeq, h.Root, keyset.Version)
+            ? p
+            : s.Staging.Begin(peer.Id, after, h.FeedSeq, h.Root, keyset.Version));
+        if (progress.NextAfter is not { } from)
+        {
+            return;
+        }
+        if (from != after)
+        {
+            LogResumed(fetched.Node, from, h.FeedSeq);
+        }
+        await foreach (var page in fetcher.FetchChangesAsync(fetched, keyset, from, h.FeedSeq, progress.Pages, committer.Record, ct))
+        {
+            if (!store.Write(s => s.Staging.AddPage(progress, page.Versions.Select(v => (v.FeedSeq, v.Listing.Jws)), page.Next)))
+            {
+                throw new PeerFetchException("another pass of this peer began meanwhile; this one stops");
+            }
         }
     }
 
@@ -173,6 +207,9 @@ public sealed partial class PeerSynchronizer(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure syncing {Url}")]
     private partial void LogUnexpected(Exception e, string url);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Resuming the staged pass of {Node} at feed_seq {From} of {Until}")]
+    private partial void LogResumed(string node, long from, long until);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Trusting keyset version {Version} of {Node}")]
     private partial void LogKeyset(string node, long version);

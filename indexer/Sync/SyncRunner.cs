@@ -1,10 +1,19 @@
+using System.Runtime.CompilerServices;
+using Atlas.Indexer.Search;
 using Atlas.Indexer.State;
 using Microsoft.Extensions.Options;
 
 namespace Atlas.Indexer.Sync;
 
 /// <summary>One pass over all peers, each independent with its own timeout: a bad peer never stops the others.</summary>
-public sealed class SyncRunner(StateStore store, PeerSynchronizer synchronizer, Maintenance maintenance, IOptions<IndexerOptions> options)
+public sealed partial class SyncRunner(
+    StateStore store,
+    PeerSynchronizer synchronizer,
+    Maintenance maintenance,
+    SearchFlusher flusher,
+    FlushSignal flushSignal,
+    IOptions<IndexerOptions> options,
+    ILogger<SyncRunner> logger)
 {
     public async Task<IReadOnlyList<SyncResult>> SyncAllOnceAsync(CancellationToken ct)
     {
@@ -26,4 +35,62 @@ public sealed class SyncRunner(StateStore store, PeerSynchronizer synchronizer, 
         maintenance.Run();
         return results;
     }
+
+    /// <summary><c>sync --once</c>: the pass over all peers with the flusher draining the outbox alongside (each peer's
+    /// committed changes go to search while other peers are still fetched and verified), then a final drain. A flush
+    /// failure during the passes is logged and retried; the final drain's failure is the command's.</summary>
+    public async Task<IReadOnlyList<SyncResult>> SyncAllOnceAndFlushAsync(CancellationToken ct)
+    {
+        var syncing = new StrongBox<bool>(true);
+        var flushing = Task.Run(() => FlushWhileAsync(syncing, ct), ct);
+        IReadOnlyList<SyncResult> results;
+        try
+        {
+            results = await SyncAllOnceAsync(ct);
+        }
+        finally
+        {
+            // The flush under way finishes its batch (cancelling it would make Meilisearch index that batch twice).
+            Volatile.Write(ref syncing.Value, false);
+            flushSignal.Signal.Set();
+            await flushing;
+        }
+        await flusher.FlushAllAsync(ct);
+        return results;
+    }
+
+    private async Task FlushWhileAsync(StrongBox<bool> syncing, CancellationToken ct)
+    {
+        while (Volatile.Read(ref syncing.Value) && !ct.IsCancellationRequested)
+        {
+            var flushed = 0;
+            try
+            {
+                flushed = await flusher.FlushOnceAsync(ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                LogFlushFailed(e);
+            }
+            if (flushed == 0 && Volatile.Read(ref syncing.Value))
+            {
+                try
+                {
+                    // Woken by each committed pass (PeerSynchronizer) and by the end of the passes.
+                    await flushSignal.Signal.WaitAsync(TimeSpan.FromSeconds(1), ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Flush during the sync pass failed; retrying, the final flush reports")]
+    private partial void LogFlushFailed(Exception e);
 }

@@ -7,8 +7,8 @@ namespace Atlas.Hosting;
 /// <summary>
 /// The HTTP surface both services share: every error is problem details (unexpected exceptions a plain 500 with the
 /// details only in the log; a client's bad request, such as a query parameter that does not bind, a 400 whose
-/// detail names the parameter), and every answer carries the security headers. Each host then calls <see cref="BodylessRoutes.UseBodylessRoutes"/>
-/// after its authorization and rate limiting.
+/// detail names the parameter), and every answer carries the security headers. Each host then calls <see cref="RequestBodyLimits.UseRequestBodyLimits"/>
+/// before its authentication (a body is refused for its size whoever sends it).
 /// </summary>
 public static class HttpDefaults
 {

@@ -8,7 +8,7 @@ namespace Atlas.Hosting;
 /// <summary>What a client author needs in the node's and the indexer's <c>/openapi/v1.json</c>, the same way in both:
 /// a title and description, tag descriptions, servers without a trailing slash, and the bearer scheme declared and
 /// required on every route whose authorization policy is one of <c>bearerPolicies</c> (the root <c>security: [{}]</c> covers the others: public routes, and the console routes whose session cookie the document does not model).
-/// Routes that read no body list their 413 (<see cref="BodylessRoutes"/>). Summaries, operation ids and the other 4xx
+/// Routes that read no body list their 413 (<see cref="RequestBodyLimits"/>). Summaries, operation ids and the other 4xx
 /// answers are declared on each route (WithName, WithSummary, ProducesProblem).</summary>
 public static class OpenApiDefaults
 {
@@ -30,7 +30,7 @@ public static class OpenApiDefaults
                     operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] }];
                 }
 
-                if (BodylessRoutes.ReadsNoBody(metadata))
+                if (RequestBodyLimits.ReadsNoBody(metadata))
                 {
                     operation.Responses ??= new OpenApiResponses();
                     operation.Responses.TryAdd("413", new OpenApiResponse { Description = "A request body was sent; this route reads none." });

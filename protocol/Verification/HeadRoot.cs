@@ -10,13 +10,26 @@ namespace Atlas.Protocol.Verification;
 /// every latest version, sorted by id (ordinal). The empty set hashes the empty string.</summary>
 public static class HeadRoot
 {
-    public static string Compute(IEnumerable<(string Id, long Seq, string Hash)> entries)
+    public static string Compute(IEnumerable<(string Id, long Seq, string Hash)> entries) =>
+        ComputeOrdered(entries.OrderBy(e => e.Id, StringComparer.Ordinal)).Root;
+
+    /// <summary>The root and the number of entries of a set already sorted by id (ordinal), in one streaming pass with
+    /// nothing buffered (e.g. rows read from a database in index order). Throws when the order is not ascending.</summary>
+    public static (string Root, long Count) ComputeOrdered(IEnumerable<(string Id, long Seq, string Hash)> sortedById)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var (id, seq, h) in entries.OrderBy(e => e.Id, StringComparer.Ordinal))
+        string? previous = null;
+        var count = 0L;
+        foreach (var (id, seq, h) in sortedById)
         {
+            if (previous is not null && string.CompareOrdinal(previous, id) > 0)
+            {
+                throw new ArgumentException($"Root entries are not sorted by id: '{id}' after '{previous}'.", nameof(sortedById));
+            }
+            previous = id;
+            count++;
             hash.AppendData(Encoding.ASCII.GetBytes($"{id} {seq} {h}\n"));
         }
-        return Base64Url.Encode(hash.GetHashAndReset());
+        return (Base64Url.Encode(hash.GetHashAndReset()), count);
     }
 }

@@ -117,6 +117,13 @@ public sealed class CaddyFixture : IAsyncLifetime
         {
             await caddy.WaitForHttpReadyAsync(new Uri($"http://127.0.0.1:{healthPort}/healthz"), TimeSpan.FromSeconds(20));
             await caddy.WaitForHttpReadyAsync(new Uri($"http://127.0.0.1:{sitePort}/"), TimeSpan.FromSeconds(20));
+            // The search route is load-balanced over health-checked pairs: until Caddy's first active health check
+            // has passed (late on a loaded host) it answers 503. Wait for it (bounded), then forget the probes.
+            for (var i = 0; i < 100 && Raw.Send(sitePort, "POST", "/search/multi-search", "{}").Status != 200; i++)
+            {
+                await Task.Delay(200);
+            }
+            Reset();
         }
         catch
         {

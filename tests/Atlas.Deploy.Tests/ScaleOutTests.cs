@@ -93,8 +93,8 @@ public sealed class ScaleOutTests
             var (answered, failures) = await stream;
             // Known limit (docs/deployment.md "Scaling out"): a search in flight at the moment its pair dies or comes back
             // can fail once with Debian's Caddy 2.6 (it cannot retry a POST whose connection broke mid-request); every
-            // other search must be answered.
-            Assert.True(failures.Count <= 1, $"{failures.Count} of {answered + failures.Count} searches failed (pair killed {killedAt:HH:mm:ss.fff}, restarted {restartedAt:HH:mm:ss.fff}): {string.Join("; ", failures.Take(5))}");
+            // other search must be answered: at most one failure for the kill and one for the restart.
+            Assert.True(failures.Count <= 2, $"{failures.Count} of {answered + failures.Count} searches failed (pair killed {killedAt:HH:mm:ss.fff}, restarted {restartedAt:HH:mm:ss.fff}): {string.Join("; ", failures.Take(5))}");
             Assert.True(answered >= 20, $"only {answered} searches were made");
 
             var names = (await Docs(meiliA)).Select(d => d.GetProperty("name").ToString()).ToList();

@@ -46,3 +46,38 @@ export function bigDocuments(places = 30000, seed = 7) {
     cityCounts: Object.fromEntries(Object.entries(byCity).map(([c, s]) => [c, s.size])),
   };
 }
+
+const WORDS_A = ['Free', 'Open', 'Solidarity', 'Harbour', 'Bridge', 'Northern', 'Civic', 'Safe', 'Independent', 'Mutual', 'New', 'Common'];
+const WORDS_B = ['Aid', 'Voices', 'House', 'Network', 'Circle', 'Initiative', 'Fund', 'Collective', 'Support', 'Lab', 'Union', 'Hub'];
+
+/**
+ * A generated network of `n` organisations (fictional) with relationships, for the "network view stays readable with
+ * 200 organisations" test: 12 umbrella networks; every other organisation is a member of one of them, and every
+ * fourth is a partner of the one before it. Names differ in length like real ones. Returns the documents and, for the
+ * test, the neighbours of every organisation computed here.
+ */
+export function networkDocuments(n = 200, seed = 11) {
+  const rand = rng(seed);
+  const cities = gazetteer.cities;
+  const id = (i) => `20000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`;
+  const name = (i) => (i < 12 ? `${WORDS_A[i]} Umbrella Network` : `${WORDS_A[i % 12]} ${WORDS_B[Math.floor(i / 12) % 12]} ${i}${i % 5 === 0 ? ' for Relocated People' : ''}`);
+  const docs = [];
+  const neighbours = new Map(Array.from({ length: n }, (_, i) => [id(i), new Set()]));
+  const link = (a, b) => { neighbours.get(a).add(b); neighbours.get(b).add(a); };
+  for (let i = 0; i < n; i++) {
+    const relationships = [];
+    if (i >= 12) { relationships.push({ type: 'member_of', target: id(i % 12), target_name: { en: name(i % 12) } }); link(id(i), id(i % 12)); }
+    if (i >= 13 && i % 4 === 0) { relationships.push({ type: 'partner_of', target: id(i - 1), target_name: { en: name(i - 1) } }); link(id(i), id(i - 1)); }
+    const c = cities[Math.floor(rand() * cities.length)];
+    docs.push({
+      doc_id: `${id(i)}_0`, listing_id: id(i), node: 'generated', node_name: 'Generated', name: { en: name(i) }, description: {},
+      focus: [FOCUS[i % FOCUS.length]], languages: ['ru'], cities: [c.name], countries: [c.country], city: c.name, country: c.country,
+      place: { kind: 'physical', city: c.name, country: c.country, precision: 'city' }, _geo: { lat: grid(c.lat), lng: grid(c.lon) },
+      online: false, contacts: [], has_contact: false, has_press_contact: false, website: null, channels: [], relationships,
+      org_status: 'active', scope: 'local', last_confirmed: '2026-09-14', review_by: '2027-09-14', endorsed_by: [], endorsed: false,
+      alerts: [], has_alerts: false, updated_at: 1790000000 + i,
+    });
+  }
+  return { docs: completeAll(docs), organisations: n, names: Object.fromEntries(docs.map((d) => [d.listing_id, d.name.en])),
+    neighbours: Object.fromEntries([...neighbours].map(([k, v]) => [k, [...v].sort()])) };
+}

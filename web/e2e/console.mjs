@@ -13,6 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { launch } from './browser.mjs';
+import { solve } from '../src/pow.js';
 
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -51,9 +52,15 @@ async function until(what, fn, ms = 60000) {
   }
 }
 
-const submit = (organisation, extra = {}) => json(`${NODE}/api/submissions`, {
-  method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ organisation, ...extra }),
-});
+// Submissions need a solved proof of work, as the propose page sends it (pow.js, the site's own solver).
+async function submit(organisation, extra = {}) {
+  const { challenge, bits } = await json(`${NODE}/api/submissions/challenge`);
+  const { nonce } = await solve(challenge, bits);
+  return json(`${NODE}/api/submissions`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ organisation, ...extra, proof: { challenge, nonce } }),
+  });
+}
 const admin = (p) => json(`${NODE}${p}`, { headers: { Authorization: `Bearer ${adminToken}` } });
 
 function org(name) {

@@ -14,7 +14,7 @@ import net from 'node:net';
 import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { fixtureDocuments, signFixtures, INDEX_SETTINGS, SIGNED_INDEX_SETTINGS } from './fixtures.mjs';
-import { bigDocuments } from './bigindex.mjs';
+import { bigDocuments, networkDocuments } from './bigindex.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const webDir = path.resolve(here, '..');
@@ -23,6 +23,7 @@ const args = new Set(process.argv.slice(2));
 const INDEX = 'organisations';
 const SIGNED_INDEX = `${INDEX}-signed`;
 const BIG_INDEX = 'organisations_generated';
+const NETWORK_INDEX = 'organisations_network';
 const BIG_PLACES = Number(process.env.E2E_BIG_PLACES || 30000);
 const children = [];
 let tmpDir = null;
@@ -135,7 +136,7 @@ async function loadFixtures({ base, masterKey }, { hostile }) {
   const { docs, signed, pins } = await signFixtures(fixtureDocuments({ hostile }));
   await waitTask(base, masterKey, await meili(base, masterKey, 'POST', `/indexes/${INDEX}/documents`, docs));
   await waitTask(base, masterKey, await meili(base, masterKey, 'POST', `/indexes/${SIGNED_INDEX}/documents`, signed));
-  const key = await meili(base, masterKey, 'POST', '/keys', { description: 'atlas web e2e search', actions: ['search'], indexes: [INDEX, SIGNED_INDEX, BIG_INDEX], expiresAt: null });
+  const key = await meili(base, masterKey, 'POST', '/keys', { description: 'atlas web e2e search', actions: ['search'], indexes: [INDEX, SIGNED_INDEX, BIG_INDEX, NETWORK_INDEX], expiresAt: null });
   log(`loaded ${docs.length} fixture documents and ${signed.length} signed documents`);
   return { searchKey: key.key, pins };
 }
@@ -151,6 +152,16 @@ async function startBigIndex({ base, masterKey }) {
   const ready = (async () => { for (const t of tasks) await waitTask(base, masterKey, t, 300000); log(`loaded ${big.places} generated places`); })();
   ready.catch(() => {});
   return { ...big, docs: undefined, ready };
+}
+
+/** 200 generated organisations with relationships: the network view's readability test. */
+async function startNetworkIndex({ base, masterKey }) {
+  const net = networkDocuments(200);
+  await waitTask(base, masterKey, await meili(base, masterKey, 'POST', '/indexes', { uid: NETWORK_INDEX, primaryKey: 'doc_id' }));
+  await waitTask(base, masterKey, await meili(base, masterKey, 'PATCH', `/indexes/${NETWORK_INDEX}/settings`, INDEX_SETTINGS));
+  await waitTask(base, masterKey, await meili(base, masterKey, 'POST', `/indexes/${NETWORK_INDEX}/documents`, net.docs), 120000);
+  log(`loaded ${net.organisations} generated organisations with relationships`);
+  return { ...net, docs: undefined };
 }
 
 async function startWeb(config, name = 'config.json') {
@@ -193,6 +204,10 @@ async function main() {
     webUrl = await startWeb(config);
     meiliAdmin = { url: m.base, masterKey: m.masterKey, index: INDEX, configPath: path.join(tmpDir, 'config.json') };
     if (!args.has('--screenshots') && !args.has('--perf') && !args.has('--keep')) {
+      // the small network index first: Meilisearch has one task queue, the big one would hold it up
+      const network = await startNetworkIndex(m);
+      network.url = await startWeb({ ...config, index: NETWORK_INDEX }, 'config-network.json');
+      extra.network = network;
       const big = await startBigIndex(m);
       big.url = await startWeb({ ...config, index: BIG_INDEX }, 'config-big.json');
       extra.big = big;

@@ -549,6 +549,63 @@ export function defineTests({ harness, meili = null }) {
       assert.ok(Number(await page.getAttribute('#map', 'data-places')) >= big.cityCounts.Berlin);
     }, {}, (extra) => extra.big.ready);
 
+    test('the network view stays readable with 200 organisations: no overlapping labels, zoom, pan, search highlights neighbours', async ({ page, extra }) => {
+      const net = extra.network;
+      await ready(page, net.url + '/?lang=en');
+      await page.click('#tab-network');
+      await page.waitForSelector('#panel-network svg.network .node', { timeout: T });
+      assert.equal(await page.locator('#panel-network .node').count(), net.organisations, 'every organisation is drawn');
+      // visible labels never overlap one another (screen boxes of the rendered text)
+      const labels = () => page.evaluate(() => {
+        const boxes = [...document.querySelectorAll('#panel-network .node-label')].filter((t) => t.getAttribute('display') !== 'none')
+          .map((t) => { const r = t.getBoundingClientRect(); return { id: t.dataset.listing, x0: r.left, x1: r.right, y0: r.top, y1: r.bottom }; });
+        const bad = [];
+        for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+          const a = boxes[i], b = boxes[j];
+          if (a.x0 < b.x1 - 0.5 && b.x0 < a.x1 - 0.5 && a.y0 < b.y1 - 0.5 && b.y0 < a.y1 - 0.5) bad.push(`${a.id} × ${b.id}`);
+        }
+        return { shown: boxes.length, bad };
+      });
+      const before = await labels();
+      assert.ok(before.shown >= 10, `only ${before.shown} names shown at the start`);
+      assert.deepEqual(before.bad, [], 'overlapping labels at the start');
+      const viewBox = () => page.getAttribute('#panel-network svg.network', 'viewBox');
+      // zoom in with the buttons: names stay the same size on screen, so more of them fit in the visible part
+      const vb0 = await viewBox();
+      for (let i = 0; i < 3; i++) await page.click('#panel-network .network-zoom-in');
+      assert.ok(Number(await page.getAttribute('#panel-network svg.network', 'data-zoom')) > 3);
+      assert.notEqual(await viewBox(), vb0);
+      const zoomed = await labels();
+      assert.deepEqual(zoomed.bad, [], 'overlapping labels after zooming in');
+      // pan by dragging the background
+      const box = await page.locator('#panel-network svg.network').boundingBox();
+      const vb1 = (await viewBox()).split(' ').map(Number);
+      await page.mouse.move(box.x + 5, box.y + 5);
+      await page.mouse.down();
+      await page.mouse.move(box.x + 120, box.y + 80, { steps: 4 });
+      await page.mouse.up();
+      const vb2 = (await viewBox()).split(' ').map(Number);
+      assert.ok(vb2[0] !== vb1[0] || vb2[1] !== vb1[1], `drag did not pan: ${vb1} → ${vb2}`);
+      // search highlights one organisation and exactly its neighbours (computed from the generated documents)
+      await page.click('#panel-network .network-reset');
+      const target = Object.keys(net.names)[16]; // a member of an umbrella network, partner of the one before it
+      await page.fill('#network-search', net.names[target]);
+      await page.waitForSelector(`#panel-network svg.network[data-highlighted="${target}"]`, { timeout: T });
+      const lit = await page.locator('#panel-network .node.node-highlight').evaluateAll((els) => els.map((e) => e.dataset.listing).sort());
+      assert.deepEqual(lit, [target, ...net.neighbours[target]].sort());
+      assert.ok(net.neighbours[target].length >= 2);
+      assert.match(await page.textContent('#panel-network .network-status'), new RegExp(`${net.names[target]} and ${net.neighbours[target].length} related`));
+      // the highlighted organisation and its neighbours keep their names, without overlaps
+      const shownIds = await page.locator('#panel-network .node-label.label-highlight').evaluateAll((els) => els.filter((t) => t.getAttribute('display') !== 'none').map((t) => t.dataset.listing));
+      assert.ok(shownIds.includes(target), 'the highlighted organisation is labelled');
+      assert.deepEqual((await labels()).bad, [], 'overlapping labels while highlighting');
+      assert.deepEqual(await axe(page, '#panel-network'), [], 'axe on the 200-organisation network');
+      // a name that matches nothing says so and clears the highlight
+      await page.fill('#network-search', 'zzzz-no-such-group');
+      await page.waitForFunction(() => !document.querySelector('#panel-network svg.network[data-highlighted]'), null, { timeout: T });
+      assert.match(await page.textContent('#panel-network .network-status'), /No organisation of the network matches/);
+    });
+
     test('propose an initiative links to the nodes from config.json', async ({ page, url }) => {
       await ready(page, url);
       await page.click('#propose-btn');

@@ -97,3 +97,65 @@ export function layoutGraph(graph, { width = 800, height = 600, iterations = 300
   }
   return pos;
 }
+
+/** Ids of a node's neighbours (either direction, any relationship type), the node itself included. */
+export function neighbourhood(graph, id) {
+  const ids = new Set([id]);
+  for (const l of graph.links) {
+    if (l.source === id) ids.add(l.target);
+    if (l.target === id) ids.add(l.source);
+  }
+  return ids;
+}
+
+const fold = (s) => String(s || '').normalize('NFKD').replace(/\p{M}/gu, '').toLocaleLowerCase();
+
+/** Nodes whose label contains every word of the query (case and diacritics ignored), best first: labels that
+ * start with the query, then by degree, then alphabetically. */
+export function matchNodes(nodes, query, limit = 10) {
+  const words = fold(query).split(/\s+/).filter(Boolean);
+  if (words.length === 0) return [];
+  const q = fold(query).trim();
+  return nodes
+    .map((n) => ({ n, label: fold(n.label) }))
+    .filter(({ label }) => words.every((w) => label.includes(w)))
+    .sort((a, b) => (b.label.startsWith(q) - a.label.startsWith(q)) || (b.n.degree - a.n.degree) || a.label.localeCompare(b.label))
+    .slice(0, limit)
+    .map(({ n }) => n);
+}
+
+const overlaps = (a, b) => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+
+/**
+ * Greedy label placement without overlaps. items: [{ id, x, y, r, width, priority }] in one coordinate system
+ * (width: the label's width, height: `height`, both in that system, i.e. already divided by the zoom). Each label
+ * tries below, above, right and left of its node; it is placed at the first spot that overlaps no placed label
+ * and no node circle, else hidden; an item with `force` (the organisation searched for) may cover circles. Higher
+ * priority (e.g. highlighted, then degree) places first.
+ * Returns Map id → { x, y, anchor } (text anchor point: 'middle' | 'start' | 'end', y is the baseline).
+ */
+export function placeLabels(items, { height = 12, gap = 3 } = {}) {
+  const placed = [];
+  const circles = items.map((it) => ({ x0: it.x - it.r, x1: it.x + it.r, y0: it.y - it.r, y1: it.y + it.r, id: it.id }));
+  const out = new Map();
+  const order = [...items].sort((a, b) => (b.priority - a.priority) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (const it of order) {
+    const w = it.width, r = it.r;
+    const spots = [
+      { x0: it.x - w / 2, y0: it.y + r + gap, anchor: 'middle', ax: it.x },
+      { x0: it.x - w / 2, y0: it.y - r - gap - height, anchor: 'middle', ax: it.x },
+      { x0: it.x + r + gap, y0: it.y - height / 2, anchor: 'start', ax: it.x + r + gap },
+      { x0: it.x - r - gap - w, y0: it.y - height / 2, anchor: 'end', ax: it.x - r - gap },
+    ];
+    const boxOf = (s) => ({ x0: s.x0, x1: s.x0 + w, y0: s.y0, y1: s.y0 + height });
+    const free = (box, withCircles) => !placed.some((p) => overlaps(p, box)) && !(withCircles && circles.some((c) => c.id !== it.id && overlaps(c, box)));
+    // a forced label (the organisation searched for) may cover other circles, never another label
+    const spot = spots.find((s) => free(boxOf(s), true)) || (it.force ? spots.find((s) => free(boxOf(s), false)) : null);
+    if (!spot) continue;
+    const box = boxOf(spot);
+    placed.push(box);
+    // baseline ≈ 80 % down the box for a Latin/Cyrillic font
+    out.set(it.id, { x: spot.ax, y: box.y0 + height * 0.8, anchor: spot.anchor });
+  }
+  return out;
+}

@@ -65,14 +65,23 @@ public sealed class HostileIndexer : IAsyncDisposable
 
     public async Task<string> AlertsAsync() => (await CliAsync(["alerts"])).StandardOutput;
 
-    public async Task StartAsync()
+    /// <summary>The indexer's state database (SQLite; <c>-wal</c> and <c>-shm</c> next to it).</summary>
+    public string DatabasePath => Env["Indexer__Database"]!;
+
+    /// <summary>Starts <c>run</c>; with <paramref name="fileSizeLimitKb"/> under <c>ulimit -f</c> (SIGXFSZ ignored, so a
+    /// write past the limit fails with EFBIG like a full disk instead of killing the process).</summary>
+    public async Task StartAsync(long? fileSizeLimitKb = null)
     {
         if (Host is not null)
         {
             await Host.DisposeAsync();
         }
 
-        var spec = ProcessSpec.Dotnet(RepoPaths.IndexerDll, ["run", "--urls", Url.ToString().TrimEnd('/')]).WithEnvironment(Env) with { Name = "indexer" };
+        string[] run = [RepoPaths.IndexerDll, "run", "--urls", Url.ToString().TrimEnd('/')];
+        // W^X double-maps JIT code through a memfd sized with ftruncate, which RLIMIT_FSIZE would refuse at start-up.
+        var spec = (fileSizeLimitKb is { } kb
+            ? new ProcessSpec("bash", ["-c", $"trap '' XFSZ; ulimit -f {kb}; exec \"$0\" \"$@\"", DotnetHost.Path, .. run]).WithEnvironment("DOTNET_EnableWriteXorExecute", "0")
+            : new ProcessSpec(DotnetHost.Path, run)).WithEnvironment(Env) with { Name = "indexer" };
         Host = ProcessHost.Start(spec);
         await Host.WaitForHttpReadyAsync(new Uri(Url, "/health/live"), TimeSpan.FromSeconds(45));
     }

@@ -44,6 +44,9 @@ public sealed class HostileNode : IAsyncDisposable
 
     public string RootKid { get; private set; } = "";
 
+    /// <summary>Every root kid <c>init</c> printed, in order (one unless created with <c>--roots N</c>).</summary>
+    public IReadOnlyList<string> RootKids { get; private set; } = [];
+
     public string SigningKid { get; private set; } = "";
 
     public string AdminToken { get; private set; } = "";
@@ -82,7 +85,8 @@ public sealed class HostileNode : IAsyncDisposable
         string nodeId = "berlin",
         IReadOnlyDictionary<string, string?>? env = null,
         Uri? publicBaseUrl = null,
-        bool start = true)
+        bool start = true,
+        IReadOnlyList<string>? initArgs = null)
     {
         var merged = new Dictionary<string, string?>
         {
@@ -102,8 +106,10 @@ public sealed class HostileNode : IAsyncDisposable
         try
         {
             node.BaseUrl = publicBaseUrl ?? node.Url;
-            var init = await node.CliAsync("init", "--node-id", nodeId, "--name", $"Atlas {nodeId}", "--base-url", node.BaseUrl.ToString().TrimEnd('/'), "--region", "test");
-            node.RootKid = Line(init.StandardOutput, "root-kid: ");
+            var init = await node.CliAsync(["init", "--node-id", nodeId, "--name", $"Atlas {nodeId}", "--base-url", node.BaseUrl.ToString().TrimEnd('/'), "--region", "test", .. initArgs ?? []], allowFailure: false);
+            // "root-kid: KID" or, for roots written to files, "root-kid: KID FILE".
+            node.RootKids = [.. init.StandardOutput.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("root-kid: ", StringComparison.Ordinal)).Select(l => l["root-kid: ".Length..].Split(' ')[0])];
+            node.RootKid = node.RootKids[0];
             node.SigningKid = Line(init.StandardOutput, "signing-kid: ");
             node.AdminToken = (await node.CliAsync("token", "create", "--role", "admin", "--name", "hostile-admin")).StandardOutput.Trim();
             node.EditorToken = (await node.CliAsync("token", "create", "--role", "editor", "--name", "hostile-editor")).StandardOutput.Trim();

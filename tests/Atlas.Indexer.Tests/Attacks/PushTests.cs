@@ -107,7 +107,9 @@ public sealed class PushTests(MeilisearchFixture meili, ITestOutputHelper output
         Assert.Equal(HttpStatusCode.BadRequest, r4.StatusCode);
         var r4Body = await r4.Content.ReadAsStringAsync();
         Assert.True(r4Body.Contains("TooLarge", StringComparison.Ordinal), r4Body);
-        Assert.Equal(HttpStatusCode.BadRequest, r5.StatusCode);
+        // A signed object sent as application/json: the route accepts only application/jose (415, problem details).
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, r5.StatusCode);
+        Assert.Equal("application/problem+json", r5.Content.Headers.ContentType?.MediaType);
         Assert.Single(await _search.DocsOfAsync(victim));
     }
 

@@ -28,6 +28,10 @@ public sealed record MeilisearchProcessOptions
 
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Runs Meilisearch under <c>ulimit -f</c> (KiB; SIGXFSZ ignored, so a write past it fails with EFBIG like
+    /// a full disk); null = no limit. <see cref="MeilisearchProcess.FileSizeLimitKb"/> changes it for the next restart.</summary>
+    public long? FileSizeLimitKb { get; init; }
+
     public IReadOnlyList<string> ExtraArguments { get; init; } = [];
 }
 
@@ -44,6 +48,7 @@ public sealed class MeilisearchProcess : IAsyncDisposable
     private MeilisearchProcess(MeilisearchProcessOptions options, TempDirectory workDir, string dbPath, string masterKey, int port)
     {
         _options = options;
+        FileSizeLimitKb = options.FileSizeLimitKb;
         _workDir = workDir;
         DbPath = dbPath;
         MasterKey = masterKey;
@@ -63,6 +68,9 @@ public sealed class MeilisearchProcess : IAsyncDisposable
     public ProcessHost? Host => _host;
 
     public bool IsRunning => _host is { HasExited: false };
+
+    /// <summary>The file-size limit (KiB) the next start or restart runs under; null = none (a disk with space).</summary>
+    public long? FileSizeLimitKb { get; set; }
 
     public static async Task<MeilisearchProcess> StartAsync(
         MeilisearchProcessOptions? options = null,
@@ -149,7 +157,9 @@ public sealed class MeilisearchProcess : IAsyncDisposable
         }
 
         args.AddRange(_options.ExtraArguments);
-        var spec = new ProcessSpec(_options.Binary ?? RepoPaths.MeilisearchBinary, args)
+        var binary = _options.Binary ?? RepoPaths.MeilisearchBinary;
+        var spec = new ProcessSpec(FileSizeLimitKb is null ? binary : "bash",
+            FileSizeLimitKb is { } kb ? ["-c", $"trap '' XFSZ; ulimit -f {kb}; exec \"$0\" \"$@\"", binary, .. args] : args)
         {
             Name = "meilisearch",
             WorkingDirectory = _workDir.Path,
