@@ -43,7 +43,9 @@ public sealed class TelemetryTests
 
         var deadline = DateTime.UtcNow.AddSeconds(30);
         bool HasMetric(string name) => received.Any(r => r.Path == "/v1/metrics" && Encoding.UTF8.GetString(r.Body).Contains(name));
-        while (DateTime.UtcNow < deadline && !(HasMetric("atlas.signatures") && HasMetric("atlas.submissions.approved") && received.Any(r => r.Path == "/v1/traces")))
+        // Spans arrive in batches: the one with atlas.publish may come after a batch of HTTP spans only.
+        bool HasSpan(string name) => received.Any(r => r.Path == "/v1/traces" && Encoding.UTF8.GetString(r.Body).Contains(name));
+        while (DateTime.UtcNow < deadline && !(HasMetric("atlas.signatures") && HasMetric("atlas.submissions.approved") && HasSpan("atlas.publish")))
         {
             await Task.Delay(200);
         }
