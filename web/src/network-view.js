@@ -115,7 +115,11 @@ export function renderNetwork(panel, graph, { i18n, onOpen }) {
     if (p.x < vb.x || p.x > vb.x + vb.w || p.y < vb.y || p.y > vb.y + vb.h) centreOn(p, zoom());
   }
   // user units per screen pixel (the SVG is scaled to the panel's width)
-  const unitsPerPx = () => { const px = svg.getBoundingClientRect().width; return px > 0 ? vb.w / px : vb.w / 900; };
+  // (the SVG keeps its aspect ratio inside a box capped in height: the tighter of the two axes sets the scale)
+  const unitsPerPx = () => {
+    const r = svg.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 ? Math.max(vb.w / r.width, vb.h / r.height) : vb.w / 900;
+  };
 
   let measured = false;
   function measure() {
@@ -145,7 +149,7 @@ export function renderNetwork(panel, graph, { i18n, onOpen }) {
       priority: (it.id === focusId ? 2000 : 0) + (highlighted && highlighted.has(it.id) ? 1000 : 0) + it.node.degree,
       force: it.id === focusId,
     }));
-    const placed = placeLabels(candidates, { height: LABEL_PX * 1.3 * u, gap: 2 * u });
+    const placed = placeLabels(candidates, { height: LABEL_PX * 1.3 * u, gap: 2 * u, bounds: { x0: vb.x, x1: vb.x + vb.w, y0: vb.y, y1: vb.y + vb.h } });
     for (const it of items) {
       const at = placed.get(it.id);
       if (!at) { it.label.setAttribute('display', 'none'); continue; }

@@ -130,11 +130,11 @@ const overlaps = (a, b) => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a
  * Greedy label placement without overlaps. items: [{ id, x, y, r, width, priority }] in one coordinate system
  * (width: the label's width, height: `height`, both in that system, i.e. already divided by the zoom). Each label
  * tries below, above, right and left of its node; it is placed at the first spot that overlaps no placed label
- * and no node circle, else hidden; an item with `force` (the organisation searched for) may cover circles. Higher
+ * and no node circle (and lies inside `bounds`, when given), else hidden; an item with `force` (the organisation searched for) may cover circles. Higher
  * priority (e.g. highlighted, then degree) places first.
  * Returns Map id → { x, y, anchor } (text anchor point: 'middle' | 'start' | 'end', y is the baseline).
  */
-export function placeLabels(items, { height = 12, gap = 3 } = {}) {
+export function placeLabels(items, { height = 12, gap = 3, bounds = null } = {}) {
   const placed = [];
   const circles = items.map((it) => ({ x0: it.x - it.r, x1: it.x + it.r, y0: it.y - it.r, y1: it.y + it.r, id: it.id }));
   const out = new Map();
@@ -148,7 +148,9 @@ export function placeLabels(items, { height = 12, gap = 3 } = {}) {
       { x0: it.x - r - gap - w, y0: it.y - height / 2, anchor: 'end', ax: it.x - r - gap },
     ];
     const boxOf = (s) => ({ x0: s.x0, x1: s.x0 + w, y0: s.y0, y1: s.y0 + height });
-    const free = (box, withCircles) => !placed.some((p) => overlaps(p, box)) && !(withCircles && circles.some((c) => c.id !== it.id && overlaps(c, box)));
+    // inside the visible box when one is given (a label cut by the edge cannot be read)
+    const inside = (box) => !bounds || (box.x0 >= bounds.x0 && box.x1 <= bounds.x1 && box.y0 >= bounds.y0 && box.y1 <= bounds.y1);
+    const free = (box, withCircles) => inside(box) && !placed.some((p) => overlaps(p, box)) && !(withCircles && circles.some((c) => c.id !== it.id && overlaps(c, box)));
     // a forced label (the organisation searched for) may cover other circles, never another label
     const spot = spots.find((s) => free(boxOf(s), true)) || (it.force ? spots.find((s) => free(boxOf(s), false)) : null);
     if (!spot) continue;

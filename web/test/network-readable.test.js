@@ -52,6 +52,15 @@ describe('network readable at 200 organisations', () => {
     expect(placeLabels(items.map((i) => ({ ...i, priority: i.id === 'a' ? 2000 : 1 })), { height: 12 }).has('a')).toBe(true);
   });
 
+  it('keeps every label inside the given bounds (the visible box)', () => {
+    const items = [{ id: 'edge', x: 2, y: 50, r: 4, width: 60, priority: 1 }, { id: 'mid', x: 100, y: 50, r: 4, width: 60, priority: 1 }];
+    const placed = placeLabels(items, { height: 12, bounds: { x0: 0, x1: 200, y0: 0, y1: 100 } });
+    expect(placed.has('mid')).toBe(true);
+    const at = placed.get('edge');
+    if (at) expect(boxOf(items[0], at, 12).x0).toBeGreaterThanOrEqual(0); // right of the node, never cut by the edge
+    expect(placeLabels([{ id: 'out', x: 5, y: 5, r: 4, width: 300, priority: 1 }], { height: 12, bounds: { x0: 0, x1: 100, y0: 0, y1: 100 } }).size).toBe(0);
+  });
+
   it('is deterministic', () => {
     const items = Array.from({ length: 50 }, (_, i) => ({ id: `n${i}`, x: (i * 37) % 300, y: (i * 53) % 300, r: 6, width: 60, priority: i % 4 }));
     expect([...placeLabels(items)]).toEqual([...placeLabels(items)]);
