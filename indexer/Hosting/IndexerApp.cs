@@ -1,5 +1,6 @@
 using Atlas.Indexer.Health;
 using Atlas.Indexer.Push;
+using Atlas.Indexer.Search;
 using Atlas.Hosting;
 
 namespace Atlas.Indexer.Hosting;
@@ -29,6 +30,7 @@ public static class IndexerApp
         app.UseRateLimiter();
         app.UseRequestBodyLimits(maxBodyBytes: null);
         app.MapPush();
+        app.MapSearchAuth();
         app.MapDefaultEndpoints();
         app.MapOpenApi();
         return app;

@@ -36,6 +36,8 @@ public static class IndexerServices
         services.AddSingleton<SearchQueue>();
         services.AddSingleton<SearchFlusher>();
         services.AddSingleton<RemovalLane>();
+        services.AddSingleton<SearchExclusions>();
+        services.AddSingleton<SearchTokenIssuer>();
         services.AddSingleton<Reindexer>();
         services.AddSingleton<PushHandler>();
         services.AddSingleton<SiblingForwarder>();

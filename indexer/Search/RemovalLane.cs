@@ -21,6 +21,7 @@ public sealed partial class RemovalLane(
     SearchIndexWriter writer,
     DocumentBuilder builder,
     SearchQueue queue,
+    SearchExclusions exclusions,
     IOptions<IndexerOptions> options,
     ILogger<RemovalLane> logger)
 {
@@ -37,6 +38,8 @@ public sealed partial class RemovalLane(
         {
             // Cheap and outside the lock: only listings that have documents in search can need a removal.
             var (last, candidates) = store.Read(s => s.Outbox.WithDocumentsAfter(_cursor));
+            // First, before any lock or Meilisearch call: filter the withdrawn listings out of every search from now on.
+            Exclude(candidates);
             if (candidates.Count == 0)
             {
                 _cursor = last;
@@ -50,6 +53,36 @@ public sealed partial class RemovalLane(
         {
             _gate.Release();
         }
+    }
+
+    private void Exclude(IReadOnlyList<string> candidates)
+    {
+        if (candidates.Count > 0)
+        {
+            var withdrawn = store.Read(s => candidates.Where(id => SearchWritePlan.Exclude(builder.Shows(s, id), s.Outbox.DocCount(id))).ToList());
+            if (withdrawn.Count > 0 && exclusions.Add(withdrawn) is { Count: > 0 } overflow)
+            {
+                LogExclusionsFull(overflow.Count, SearchExclusions.MaxListings);
+            }
+        }
+        exclusions.MarkLoaded();
+    }
+
+    /// <summary>Releases the excluded listings search no longer holds (or that the state shows again), checked on both
+    /// indexes; returns how many were released. Called by the worker while anything is excluded.</summary>
+    public async Task<int> ReleaseExclusionsAsync(CancellationToken ct)
+    {
+        var excluded = exclusions.Snapshot().ListingIds.ToList();
+        if (excluded.Count == 0)
+        {
+            return 0;
+        }
+        var index = options.Value.Index;
+        var left = new HashSet<string>(await writer.ListingsWithDocumentsAsync(index, excluded, ct), StringComparer.Ordinal);
+        left.UnionWith(await writer.ListingsWithDocumentsAsync(SignedIndexSettings.UidFor(index), excluded, ct));
+        var released = store.Read(s => excluded.Where(id => SearchWritePlan.ReleaseExclusion(builder.Shows(s, id), left.Contains(id))).ToList());
+        exclusions.Release(released);
+        return released.Count;
     }
 
     private async Task<Removal?> RemoveAsync(IReadOnlyList<string> candidates, CancellationToken ct)
@@ -105,6 +138,9 @@ public sealed partial class RemovalLane(
             LogRemovalFailed(e, removal.ListingIds.Count);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Listings} withdrawn listing(s) not filtered out of search: the exclusion holds at most {Max}; they leave search with Meilisearch's deletion")]
+    private partial void LogExclusionsFull(int listings, int max);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Removal of {Listings} listing(s) queued (tasks {Tasks}; cancelation {Cancelation})")]
     private partial void LogQueued(int listings, string tasks, long? cancelation);

@@ -8,6 +8,7 @@ namespace Atlas.Indexer.Search;
 /// fallback). Survives Meilisearch outages (the flusher deletes whatever the lane could not).</summary>
 public sealed partial class RemovalWorker(
     RemovalLane lane,
+    SearchExclusions exclusions,
     StateStore store,
     IOptions<IndexerOptions> options,
     ILogger<RemovalWorker> logger) : BackgroundService
@@ -26,6 +27,12 @@ public sealed partial class RemovalWorker(
                 try
                 {
                     await lane.RunOnceAsync(stoppingToken);
+                    if (exclusions.Snapshot().ListingIds.Count > 0)
+                    {
+                        await lane.ReleaseExclusionsAsync(stoppingToken);
+                        // Still excluded: look again soon (the deletion is under way), not only at the next commit.
+                        wait = exclusions.Snapshot().ListingIds.Count > 0 ? TimeSpan.FromMilliseconds(250) : wait;
+                    }
                     failures = 0;
                 }
                 catch (Exception e) when (!stoppingToken.IsCancellationRequested)

@@ -75,6 +75,21 @@ public sealed class SearchIndexWriter(MeilisearchClient client, IOptions<Indexer
     public Task<MeilisearchTaskInfo> EnqueueDeleteSignedAsync(string uid, IReadOnlyCollection<string> signedIds, CancellationToken ct) =>
         client.DeleteDocumentsAsync(uid, signedIds, ct);
 
+    /// <summary>Which of these listings still have documents in the index (a facet distribution over listing_id: at
+    /// most <see cref="SearchExclusions.MaxListings"/> ids, within every index's facet-value cap).</summary>
+    public async Task<IReadOnlySet<string>> ListingsWithDocumentsAsync(string uid, IReadOnlyCollection<string> listingIds, CancellationToken ct)
+    {
+        var result = await client.SearchAsync(uid, new SearchQuery
+        {
+            Filter = SearchFilter.Of($"listing_id IN [{string.Join(", ", listingIds.Select(SearchFilter.Quote))}]"),
+            Facets = ["listing_id"],
+            Limit = 0,
+        }, ct);
+        return result.FacetDistribution?.GetValueOrDefault("listing_id") is { } counts
+            ? counts.Where(kv => kv.Value > 0).Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal)
+            : new HashSet<string>(StringComparer.Ordinal);
+    }
+
     /// <summary>Cancels these tasks if they are still queued or processing (a processing one is aborted); returns the
     /// cancelation task, which Meilisearch runs before anything else queued.</summary>
     public Task<MeilisearchTaskInfo> CancelAsync(IReadOnlyCollection<long> taskUids, CancellationToken ct) =>

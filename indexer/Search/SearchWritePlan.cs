@@ -41,4 +41,13 @@ public static class SearchWritePlan
     /// <summary>The removal lane's decision: delete at once a listing search must not show, that has documents in
     /// search and whose removal is not already queued. Read under the queue's lock.</summary>
     public static bool RemoveNow(bool shown, int recorded, bool removalPending) => !shown && recorded > 0 && !removalPending;
+
+    /// <summary>Search-time exclusion (<see cref="SearchExclusions"/>): a listing the state no longer shows and of which
+    /// search may hold documents is filtered out of every search at once, before Meilisearch deletes it.</summary>
+    public static bool Exclude(bool shown, int recorded) => !shown && recorded > 0;
+
+    /// <summary>An excluded listing leaves the filter only once search holds no document of it, or when the state shows
+    /// it again (a hidden node shown again): the filter never hides a listing that is not withdrawn, and never lets a
+    /// withdrawn one back while Meilisearch still has it.</summary>
+    public static bool ReleaseExclusion(bool shown, bool documentsLeft) => shown || !documentsLeft;
 }

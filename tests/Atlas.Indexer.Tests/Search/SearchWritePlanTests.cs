@@ -34,4 +34,22 @@ public sealed class SearchWritePlanTests
     [InlineData(true, 0, false, false)]
     public void The_lane_removes_only_what_search_holds_and_must_not_show(bool shown, int recorded, bool pending, bool expected) =>
         Assert.Equal(expected, SearchWritePlan.RemoveNow(shown, recorded, pending));
+
+    [Theory]
+    // shown, recorded → excluded from search at once
+    [InlineData(false, 1, true)]
+    [InlineData(false, 0, false)] // never in search: nothing to hide
+    [InlineData(true, 1, false)] // an edit: never filtered out
+    [InlineData(true, 0, false)]
+    public void Only_withdrawn_listings_that_search_may_hold_are_excluded(bool shown, int recorded, bool expected) =>
+        Assert.Equal(expected, SearchWritePlan.Exclude(shown, recorded));
+
+    [Theory]
+    // shown, documents left in search → released from the exclusion
+    [InlineData(false, true, false)] // withdrawn and still in Meilisearch: keep filtering
+    [InlineData(false, false, true)] // deleted: the filter is no longer needed
+    [InlineData(true, true, true)] // shown again: never hide a listing that is not withdrawn
+    [InlineData(true, false, true)]
+    public void An_exclusion_is_released_only_when_search_no_longer_holds_it_or_the_state_shows_it(bool shown, bool left, bool expected) =>
+        Assert.Equal(expected, SearchWritePlan.ReleaseExclusion(shown, left));
 }
