@@ -17,9 +17,11 @@ public class CaddyfileTests
     {
         var caddy = Proc.Require("caddy", "on Debian `apt-get install -y caddy` (only the binary is used, on 127.0.0.1).");
         var r = Proc.Run(caddy, ["adapt", "--config", CaddyfilePath, "--adapter", "caddyfile"],
-            env: new Dictionary<string, string?> { ["ATLAS_SEARCH_KEY"] = "k" }, timeoutSeconds: 60);
+            timeoutSeconds: 60);
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("\"disabled\":true", r.StandardOutput.Replace(" ", ""));   // admin API off
+        // Every search is authorised by the pair's indexer (forward_auth): its tenant token, never a key in the proxy.
+        Assert.Contains("\"uri\":\"/internal/search-auth\"", r.StandardOutput.Replace(" ", ""));
         Assert.Contains("^/(indexes/organisations(-signed)?/search|multi-search)$", r.StandardOutput);
     }
 
@@ -30,7 +32,7 @@ public class CaddyfileTests
     {
         var caddy = Proc.Require("caddy", "on Debian `apt-get install -y caddy` (only the binary is used, on 127.0.0.1).");
         var r = Proc.Run(caddy, ["adapt", "--config", CaddyfilePath, "--adapter", "caddyfile"],
-            env: new Dictionary<string, string?> { ["ATLAS_SEARCH_KEY"] = "k", ["ATLAS_SEARCH_PAIRS"] = "2" }, timeoutSeconds: 60);
+            env: new Dictionary<string, string?> { ["ATLAS_SEARCH_PAIRS"] = "2" }, timeoutSeconds: 60);
         Assert.True(r.ExitCode == 0, r.ToString());
         var json = r.StandardOutput.Replace(" ", "");
         foreach (var dial in new[] { "127.0.0.1:7701", "127.0.0.1:7702", "indexer:8080", "indexer-b:8080", "meilisearch:7700", "meilisearch-b:7700" })
@@ -38,6 +40,7 @@ public class CaddyfileTests
             Assert.Contains($"\"dial\":\"{dial}\"", json);
         }
         Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(json, "\"uri\":\"/health/ready\"").Count);
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(json, "\"uri\":\"/internal/search-auth\"").Count);
         Assert.Contains("\"listen\":[\"127.0.0.1:7702\"]", json);
     }
 
@@ -77,10 +80,11 @@ public class CaddyfileTests
 /// </summary>
 public sealed class CaddyFixture : IAsyncLifetime
 {
-    public const string SearchKey = "test-search-only-key";
+    /// <summary>What the fake indexer answers GET /internal/search-auth with (its tenant token).</summary>
+    public const string Token = "tenant-token-of-the-indexer";
     internal readonly FakeUpstream meili = new();
     internal readonly FakeUpstream node = new();
-    internal readonly FakeUpstream indexer = new();
+    internal readonly FakeUpstream indexer = new() { AuthToken = Token };
     readonly TempDirectory stateDir = new("atlas-caddy");
     ProcessHost? caddy;
     int disposed;
@@ -106,7 +110,6 @@ public sealed class CaddyFixture : IAsyncLifetime
                 ["ATLAS_NODE_DOMAIN"] = $"http://127.0.0.1:{nodePort}",
                 ["ATLAS_HEALTH_ADDR"] = $"127.0.0.1:{healthPort}",
                 ["ATLAS_SITE_ROOT"] = site,
-                ["ATLAS_SEARCH_KEY"] = SearchKey,
                 ["ATLAS_MEILI_UPSTREAM"] = $"127.0.0.1:{meili.Port}",
                 ["ATLAS_NODE_UPSTREAM"] = $"127.0.0.1:{node.Port}",
                 ["ATLAS_INDEXER_UPSTREAM"] = $"127.0.0.1:{indexer.Port}",
@@ -134,6 +137,7 @@ public sealed class CaddyFixture : IAsyncLifetime
 
     public void Reset()
     {
+        indexer.AuthStatus = 200;
         meili.Clear();
         node.Clear();
         indexer.Clear();
@@ -164,7 +168,7 @@ public sealed class CaddyFixture : IAsyncLifetime
 
 public sealed class CaddyProxyTests : IClassFixture<CaddyFixture>
 {
-    const string SearchKey = CaddyFixture.SearchKey;
+    const string Token = CaddyFixture.Token;
     readonly FakeUpstream meili;
     readonly FakeUpstream node;
     readonly FakeUpstream indexer;
@@ -181,18 +185,31 @@ public sealed class CaddyProxyTests : IClassFixture<CaddyFixture>
     [InlineData("/search/indexes/organisations/search", "/indexes/organisations/search")]
     [InlineData("/search/indexes/organisations-signed/search", "/indexes/organisations-signed/search")]
     [InlineData("/search/multi-search", "/multi-search")]
-    public void Search_routes_are_forwarded_with_the_search_key_forced(string path, string upstreamPath)
+    public void Search_routes_are_forwarded_with_the_indexers_token_forced(string path, string upstreamPath)
     {
+        var asked = indexer.AuthRequests;
         var r = Raw.Send(sitePort, "POST", path, "{\"q\":\"legal\"}",
             ("Authorization", "Bearer stolen-master-key"), ("Cookie", "a=b"));
         Assert.Equal(200, r.Status);
         var seen = Assert.Single(meili.Requests);
         Assert.Equal("POST", seen.Method);
         Assert.Equal(upstreamPath, seen.Path);
-        Assert.Equal("Bearer " + SearchKey, seen.Authorization);
+        Assert.Equal("Bearer " + Token, seen.Authorization);
         Assert.Null(seen.Cookie);
         Assert.Empty(node.Requests);
         Assert.Empty(indexer.Requests);
+        Assert.True(indexer.AuthRequests > asked, "the indexer was not asked for the search's token");
+    }
+
+    /// <summary>No token, no search: when the indexer cannot authorise (not ready, exclusions not loaded), the search
+    /// fails instead of reaching Meilisearch without the takedown filter.</summary>
+    [Fact]
+    public void A_search_the_indexer_does_not_authorise_never_reaches_Meilisearch()
+    {
+        indexer.AuthStatus = 503;
+        var r = Raw.Send(sitePort, "POST", "/search/multi-search", "{\"q\":\"legal\"}", ("Authorization", "Bearer stolen-master-key"));
+        Assert.Equal(503, r.Status);
+        Assert.Empty(meili.Requests);
     }
 
     [Theory]
@@ -305,6 +322,10 @@ public sealed class CaddyProxyTests : IClassFixture<CaddyFixture>
         Assert.Equal(["/atlas/v1/notify", "/atlas/v1/relay"], indexer.Requests.Select(q => q.Path).ToArray());
         Raw.Send(sitePort, "GET", "/atlas/v1/notify");
         Raw.Send(sitePort, "POST", "/atlas/v1/status", "{}");
+        // The token endpoint is for the pair's listener on loopback only, never routed from the public site.
+        var asked = indexer.AuthRequests;
+        Assert.Equal(404, Raw.Send(sitePort, "GET", "/internal/search-auth").Status);
+        Assert.Equal(asked, indexer.AuthRequests);
         Assert.Equal(2, indexer.Requests.Count);
         Assert.Empty(meili.Requests);
     }
@@ -314,6 +335,13 @@ public sealed class CaddyProxyTests : IClassFixture<CaddyFixture>
 internal sealed class FakeUpstream : IDisposable
 {
     public sealed record Seen(string Method, string Path, string? Authorization, string? Cookie);
+
+    /// <summary>Answer to GET /internal/search-auth (the proxy's forward_auth): this status, with
+    /// <c>Authorization: Bearer AuthToken</c> when 200. Counted in <see cref="AuthRequests"/>, not recorded.</summary>
+    public string? AuthToken { get; init; }
+    public volatile int AuthStatus = 200;
+    int authRequests;
+    public int AuthRequests => Volatile.Read(ref authRequests);
 
     readonly HttpListener listener = new();
     readonly ConcurrentQueue<Seen> seen = new();
@@ -347,6 +375,18 @@ internal sealed class FakeUpstream : IDisposable
             catch (HttpListenerException)
             {
                 return;
+            }
+            if (AuthToken is not null && ctx.Request.RawUrl?.Split('?')[0] == "/internal/search-auth")
+            {
+                Interlocked.Increment(ref authRequests);
+                ctx.Response.StatusCode = AuthStatus;
+                if (AuthStatus == 200)
+                {
+                    ctx.Response.Headers["Authorization"] = "Bearer " + AuthToken;
+                }
+                ctx.Response.ContentLength64 = 0;
+                ctx.Response.Close();
+                continue;
             }
             // Caddy's active health checks of the search pair and of the push inbox are not forwarded traffic.
             if (ctx.Request.RawUrl != "/health/ready")

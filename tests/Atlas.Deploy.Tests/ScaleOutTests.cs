@@ -49,7 +49,8 @@ public sealed class ScaleOutTests
             var add = await IndexerProcess.RunCliAsync(settings, "peers", "add", node.BaseUrl, "--root", node.RootKid);
             Assert.True(add.ExitCode == 0, add.ToString());
         }
-        // Every pair gives the same search-only key (same master key, uid derived from the index): the one Caddy forces.
+        // Every pair gives the same search-only key (same master key, uid derived from the index): the key both indexers
+        // sign their tenant tokens with, so either pair's token works on either Meilisearch (the proxy holds no key).
         var keyA = (await IndexerProcess.RunCliAsync(settingsA, "search-key")).StandardOutput.Trim();
         var keyB = (await IndexerProcess.RunCliAsync(settingsB, "search-key")).StandardOutput.Trim();
         Assert.Matches("^[0-9a-f]{64}$", keyA);
@@ -58,7 +59,7 @@ public sealed class ScaleOutTests
 
         var a = await IndexerProcess.StartAsync(settingsA, IndexerWait.Ready, indexerA);
         await using var b = await IndexerProcess.StartAsync(settingsB, IndexerWait.Ready, indexerB);
-        await using var caddy = await StartCaddy(temp, sitePort, keyA, meiliA.Port, meiliB.Port, indexerA, indexerB, node.Port);
+        await using var caddy = await StartCaddy(temp, sitePort, meiliA.Port, meiliB.Port, indexerA, indexerB, node.Port);
         try
         {
             await Converged(meiliA, meiliB, expected: 6);
@@ -96,6 +97,11 @@ public sealed class ScaleOutTests
             // other search must be answered: at most one failure for the kill and one for the restart.
             Assert.True(failures.Count <= 2, $"{failures.Count} of {answered + failures.Count} searches failed (pair killed {killedAt:HH:mm:ss.fff}, restarted {restartedAt:HH:mm:ss.fff}): {string.Join("; ", failures.Take(5))}");
             Assert.True(answered >= 20, $"only {answered} searches were made");
+
+            // What the map site gets through the proxy (each pair's tenant token): the four listings left.
+            var found = await SearchNames(sitePort);
+            Assert.Equal(4, found.Count);
+            Assert.DoesNotContain(found, n => n.Contains("Initiative 0", StringComparison.Ordinal) || n.Contains("Initiative 2", StringComparison.Ordinal));
 
             var names = (await Docs(meiliA)).Select(d => d.GetProperty("name").ToString()).ToList();
             Assert.Contains(names, n => n.Contains("Initiative 1 renamed", StringComparison.Ordinal));
@@ -185,6 +191,16 @@ public sealed class ScaleOutTests
         }
     }
 
+    private static async Task<List<string>> SearchNames(int sitePort)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var body = new StringContent("""{"queries":[{"indexUid":"organisations","q":"initiative","limit":50}]}""", Encoding.UTF8, "application/json");
+        using var r = await http.PostAsync($"http://127.0.0.1:{sitePort}/search/multi-search", body);
+        var text = await r.Content.ReadAsStringAsync();
+        Assert.True(r.IsSuccessStatusCode, $"{(int)r.StatusCode} {text}");
+        return [.. JsonDocument.Parse(text).RootElement.GetProperty("results")[0].GetProperty("hits").EnumerateArray().Select(h => h.GetProperty("name").ToString())];
+    }
+
     /// <summary>Searches through Caddy's public route every 50 ms (as the map site does, without a key: Caddy sets it)
     /// until stopped (and at most 3 minutes).</summary>
     private static async Task<(int Answered, List<string> Failures)> SearchStream(int sitePort, CancellationToken stop)
@@ -223,14 +239,14 @@ public sealed class ScaleOutTests
         return (answered, failures);
     }
 
-    private static async Task<ProcessHost> StartCaddy(TempDirectory temp, int sitePort, string searchKey, int meiliA, int meiliB, int indexerA, int indexerB, int nodePort)
+    private static async Task<ProcessHost> StartCaddy(TempDirectory temp, int sitePort, int meiliA, int meiliB, int indexerA, int indexerB, int nodePort)
     {
         // A port taken between FreePort and the bind (the machine is busy): try again with new listener ports.
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await StartCaddyOnce(temp, sitePort, FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next(), searchKey, meiliA, meiliB, indexerA, indexerB, nodePort);
+                return await StartCaddyOnce(temp, sitePort, FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next(), meiliA, meiliB, indexerA, indexerB, nodePort);
             }
             catch (InvalidOperationException e) when (attempt < 3 && e.Message.Contains("address already in use", StringComparison.Ordinal))
             {
@@ -239,7 +255,7 @@ public sealed class ScaleOutTests
     }
 
     private static async Task<ProcessHost> StartCaddyOnce(TempDirectory temp, int sitePort, int nodeSitePort, int healthPort, int pairA, int pairB,
-        string searchKey, int meiliA, int meiliB, int indexerA, int indexerB, int nodePort)
+        int meiliA, int meiliB, int indexerA, int indexerB, int nodePort)
     {
         var exe = Proc.Require("caddy", "on Debian `apt-get install -y caddy` (only the binary is used, on 127.0.0.1).");
         var site = Directory.CreateDirectory(temp.Combine("site")).FullName;
@@ -257,7 +273,6 @@ public sealed class ScaleOutTests
                 ["ATLAS_NODE_DOMAIN"] = $"http://127.0.0.1:{P(nodeSitePort)}",
                 ["ATLAS_HEALTH_ADDR"] = $"127.0.0.1:{P(healthPort)}",
                 ["ATLAS_SITE_ROOT"] = site,
-                ["ATLAS_SEARCH_KEY"] = searchKey,
                 ["ATLAS_SEARCH_PAIRS"] = "2",
                 ["ATLAS_PAIR_A_PORT"] = P(pairA),
                 ["ATLAS_PAIR_B_PORT"] = P(pairB),
