@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Freshness: edits and takedowns on running nodes until they are (not) searchable.
 
-usage: incremental.py edits|takedowns NODE_URL TOKEN MEILI_URL MEILI_KEY COUNT [--rate R] [--spread S] [--timeout T]
+usage: incremental.py edits|takedowns NODE_URL TOKEN SEARCH_URL KEY|- COUNT [--rate R] [--spread S] [--timeout T]
                      [--seed N] [--offset K]
   edits:     COUNT edits (new English name) on listings of NODE_URL; R edits/s (0 = back to back);
              latency = from the edit's 200 answer until Meilisearch returns the new name.
   takedowns: COUNT takedowns spread evenly over S seconds; latency = until the listing is gone from search.
+SEARCH_URL is where the map site searches: the proxy's /search (KEY "-": the proxy puts the indexer's tenant token on,
+so a listing being taken down is already filtered out), or Meilisearch itself with a key.
 Listings are the node's active listings in a shuffled order (seed N, default 7 for edits and 11 for takedowns), from
 the K-th on (default 0): edits and takedowns run at the same time with one seed and disjoint offsets never touch the
 same listing. Polls Meilisearch every 100 ms with one filter query over every pending listing. Prints JSON.
@@ -67,7 +69,7 @@ def poller():
             try:
                 _, res = req(f"{meili}/indexes/organisations/search", "POST",
                              {"q": "", "filter": flt, "limit": 10000, "attributesToRetrieve": ["listing_id", "name"]},
-                             {"Authorization": "Bearer " + key})
+                             {} if key == "-" else {"Authorization": "Bearer " + key})
                 now = time.monotonic()
                 seen = {}
                 for h in res["hits"]:

@@ -56,17 +56,34 @@ dotnet "$IDX_DLL" sync --once >"$RAW/initial-sync.log" 2>&1
 Logging__LogLevel__Atlas=Information dotnet "$IDX_DLL" run --urls "http://127.0.0.1:$IPORT" > >(python3 "$BENCH/tslines.py" >"$RAW/indexer.log") 2>&1 &
 IDX_PID=$!; track "$IDX_PID"
 wait_http "http://127.0.0.1:$IPORT/health/ready" 60
+# The map site searches through the proxy (deploy/caddy, one pair): every search carries the indexer's tenant token, so
+# what is measured is what the site shows (a takedown is filtered out before Meilisearch deletes it).
+SPORT=$(free_port)
+mkdir -p "$BENCH_TMP/caddy/site"
+echo '<!doctype html><title>atlas</title>' >"$BENCH_TMP/caddy/site/index.html"
+HOME="$BENCH_TMP/caddy" XDG_DATA_HOME="$BENCH_TMP/caddy" XDG_CONFIG_HOME="$BENCH_TMP/caddy" \
+  ATLAS_SITE_DOMAIN="http://127.0.0.1:$SPORT" ATLAS_NODE_DOMAIN="http://127.0.0.1:$(free_port)" \
+  ATLAS_HEALTH_ADDR="127.0.0.1:$(free_port)" ATLAS_SITE_ROOT="$BENCH_TMP/caddy/site" ATLAS_PAIR_A_PORT="$(free_port)" \
+  ATLAS_MEILI_UPSTREAM="127.0.0.1:$MPORT" ATLAS_INDEXER_UPSTREAM="127.0.0.1:$IPORT" ATLAS_NODE_UPSTREAM="127.0.0.1:9" \
+  caddy run --config "$ROOT/deploy/caddy/Caddyfile" --adapter caddyfile >"$RAW/caddy.log" 2>&1 &
+track $!
+SEARCH="http://127.0.0.1:$SPORT/search"
+for _ in $(seq 1 100); do
+  curl -fsS -o /dev/null -X POST -H 'Content-Type: application/json' --data '{"queries":[]}' "$SEARCH/multi-search" && break
+  sleep 0.2
+done
+curl -fsS -o /dev/null -X POST -H 'Content-Type: application/json' --data '{"queries":[]}' "$SEARCH/multi-search" || die "the proxy does not answer searches"
 sleep 3
 
 log "phase 1: $EDITS edits on ${NODE_URLS[0]} (push), rate ${EDIT_RATE}/s"
-python3 "$BENCH/incremental.py" edits "${NODE_URLS[0]}" "$(cat "${NODE_DIRS[0]}.token")" "$MURL" "$KEY" "$EDITS" --rate "$EDIT_RATE" --timeout $((POLL * 3 + 30)) >"$RAW/edits.json"
+python3 "$BENCH/incremental.py" edits "${NODE_URLS[0]}" "$(cat "${NODE_DIRS[0]}.token")" "$SEARCH" - "$EDITS" --rate "$EDIT_RATE" --timeout $((POLL * 3 + 30)) >"$RAW/edits.json"
 log "edits: $(python3 -c 'import json,sys;d=json.load(open(sys.argv[1]));print({k:d[k] for k in ("completed","timed_out","latency_s","issue_seconds")})' "$RAW/edits.json")"
 sleep "$PAUSE"
 log "phase 2: $TAKEDOWNS takedowns on ${NODE_URLS[0]} (push), spread over $((TAKEDOWNS / 2)) s"
-python3 "$BENCH/incremental.py" takedowns "${NODE_URLS[0]}" "$(cat "${NODE_DIRS[0]}.token")" "$MURL" "$KEY" "$TAKEDOWNS" --spread $((TAKEDOWNS / 2)) --timeout $((POLL * 3 + 30)) >"$RAW/takedowns-push.json"
+python3 "$BENCH/incremental.py" takedowns "${NODE_URLS[0]}" "$(cat "${NODE_DIRS[0]}.token")" "$SEARCH" - "$TAKEDOWNS" --spread $((TAKEDOWNS / 2)) --timeout $((POLL * 3 + 30)) >"$RAW/takedowns-push.json"
 log "takedowns with push: $(python3 -c 'import json,sys;d=json.load(open(sys.argv[1]));print({k:d[k] for k in ("completed","timed_out","latency_s")})' "$RAW/takedowns-push.json")"
 log "phase 3: $POLL_TAKEDOWNS takedowns on ${NODE_URLS[1]} (no push, poll every ${POLL}s), spread over $((POLL * 2)) s"
-python3 "$BENCH/incremental.py" takedowns "${NODE_URLS[1]}" "$(cat "${NODE_DIRS[1]}.token")" "$MURL" "$KEY" "$POLL_TAKEDOWNS" --spread $((POLL * 2)) --timeout $((POLL * 3 + 30)) >"$RAW/takedowns-poll.json"
+python3 "$BENCH/incremental.py" takedowns "${NODE_URLS[1]}" "$(cat "${NODE_DIRS[1]}.token")" "$SEARCH" - "$POLL_TAKEDOWNS" --spread $((POLL * 2)) --timeout $((POLL * 3 + 30)) >"$RAW/takedowns-poll.json"
 log "takedowns by poll: $(python3 -c 'import json,sys;d=json.load(open(sys.argv[1]));print({k:d[k] for k in ("completed","timed_out","latency_s")})' "$RAW/takedowns-poll.json")"
 echo '{"latency_s": null, "completed": 0, "timed_out": 0, "skipped": true}' >"$RAW/mixed-takedowns.json"
 echo '{"latency_s": null, "completed": 0, "timed_out": 0, "skipped": true}' >"$RAW/mixed-edits.json"
@@ -74,10 +91,10 @@ if ((MIXED_TAKEDOWNS > 0)); then
   sleep "$PAUSE"
   # Edits and takedowns on disjoint listings (one shuffle, takedowns after the edits' share).
   log "phase 4: $MIXED_TAKEDOWNS takedowns on ${NODE_URLS[0]} (push) while $MIXED_EDITS edits stream at ${MIXED_RATE}/s"
-  python3 "$BENCH/incremental.py" edits "${NODE_URLS[0]}" "$(cat "${NODE_DIRS[0]}.token")" "$MURL" "$KEY" "$MIXED_EDITS" --rate "$MIXED_RATE" --seed 23 --timeout $((POLL * 3 + 30)) >"$RAW/mixed-edits.json" &
+  python3 "$BENCH/incremental.py" edits "${NODE_URLS[0]}" "$(cat "${NODE_DIRS[0]}.token")" "$SEARCH" - "$MIXED_EDITS" --rate "$MIXED_RATE" --seed 23 --timeout $((POLL * 3 + 30)) >"$RAW/mixed-edits.json" &
   MIXED_EDITS_PID=$!
   sleep 2
-  python3 "$BENCH/incremental.py" takedowns "${NODE_URLS[0]}" "$(cat "${NODE_DIRS[0]}.token")" "$MURL" "$KEY" "$MIXED_TAKEDOWNS" --seed 23 --offset "$MIXED_EDITS" --spread $((MIXED_EDITS / MIXED_RATE / 2 + 1)) --timeout $((POLL * 3 + 30)) >"$RAW/mixed-takedowns.json"
+  python3 "$BENCH/incremental.py" takedowns "${NODE_URLS[0]}" "$(cat "${NODE_DIRS[0]}.token")" "$SEARCH" - "$MIXED_TAKEDOWNS" --seed 23 --offset "$MIXED_EDITS" --spread $((MIXED_EDITS / MIXED_RATE / 2 + 1)) --timeout $((POLL * 3 + 30)) >"$RAW/mixed-takedowns.json"
   wait "$MIXED_EDITS_PID" || true
   log "takedowns during edits: $(python3 -c 'import json,sys;d=json.load(open(sys.argv[1]));print({k:d[k] for k in ("completed","timed_out","latency_s")})' "$RAW/mixed-takedowns.json")"
   log "edits during takedowns: $(python3 -c 'import json,sys;d=json.load(open(sys.argv[1]));print({k:d[k] for k in ("completed","timed_out","latency_s")})' "$RAW/mixed-edits.json")"

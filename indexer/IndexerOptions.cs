@@ -50,6 +50,11 @@ public sealed class IndexerOptions
     /// flush is replayed).</summary>
     [Range(1, int.MaxValue)]
     public int FlushBatchSize { get; set; } = 5000;
+    /// <summary>Withdrawn listings filtered out at search time by the tenant token (docs/architecture.md "Search-time
+    /// exclusion"), at most (≈ 80 bytes of token each; the signed index's facet-value cap of 100 bounds it). Beyond it,
+    /// or at 0, the removal lane deletes at once and cancels the flusher's batch in flight.</summary>
+    [Range(0, 100)]
+    public int MaxExcludedListings { get; set; } = 100;
     [Range(1, int.MaxValue)]
     public int MaxConcurrentPeers { get; set; } = 4;
     [Range(1, int.MaxValue)]

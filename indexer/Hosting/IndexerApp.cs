@@ -22,8 +22,12 @@ public static class IndexerApp
         builder.Services.AddIndexer(builder.Configuration).AddIndexerWorkers().AddPushRateLimiting();
         builder.Services.AddHealthChecks().AddCheck<IndexerReadiness>("indexer", tags: [ServiceDefaults.ReadyTag]);
         builder.Services.AddOpenApiDefaults("Atlas indexer",
-            "An Atlas indexer's push surface: nodes announce new heads and anyone relays signed tombstones (docs/protocol.md). Search itself is Meilisearch's API.",
-            new Dictionary<string, string> { ["Push"] = "Signed objects pushed to the indexer; nothing unsigned is trusted." });
+            "An Atlas indexer's push surface: nodes announce new heads and anyone relays signed tombstones (docs/protocol.md). Search itself is Meilisearch's API; the proxy asks the indexer for the token each search carries.",
+            new Dictionary<string, string>
+            {
+                ["Push"] = "Signed objects pushed to the indexer; nothing unsigned is trusted.",
+                ["Search"] = "For the proxy in front of Meilisearch: the tenant token each search carries (internal, not routed publicly).",
+            });
         configure?.Invoke(builder.Services);
         var app = builder.Build();
         app.UseHttpDefaults();

@@ -36,7 +36,7 @@ public static class IndexerServices
         services.AddSingleton<SearchQueue>();
         services.AddSingleton<SearchFlusher>();
         services.AddSingleton<RemovalLane>();
-        services.AddSingleton<SearchExclusions>();
+        services.AddSingleton(sp => new SearchExclusions(sp.GetRequiredService<IOptions<IndexerOptions>>().Value.MaxExcludedListings));
         services.AddSingleton<SearchTokenIssuer>();
         services.AddSingleton<Reindexer>();
         services.AddSingleton<PushHandler>();

@@ -6,10 +6,12 @@ using Microsoft.Extensions.Options;
 
 namespace Atlas.Indexer.Search;
 
-/// <summary>The removal fast path (docs/architecture.md, "The removal lane"): a takedown is a safety action and must not
-/// wait behind the flusher's batch. Whenever the state commits outbox entries (a pass, a relayed tombstone, a node
-/// hidden, a key revoked, a listing past review) the lane looks at the entries it has not seen yet; every listing among
-/// them that search must no longer show and that has documents in search is deleted at once, on both indexes, by
+/// <summary>The removal fast path (docs/architecture.md, "The removal lane" and "Search-time exclusion"): a takedown is a
+/// safety action and must not wait behind the flusher's batch. Whenever the state commits outbox entries (a pass, a
+/// relayed tombstone, a node hidden, a key revoked, a listing past review) the lane looks at the entries it has not seen
+/// yet; every listing among them that search must no longer show and that has documents in search is first filtered out
+/// of every search (<see cref="SearchExclusions"/>, the tenant token), and the flusher deletes it in turn. A listing the
+/// filter cannot take (beyond its capacity, or with the filter off) is deleted at once, on both indexes, by
 /// listing id, and the flusher's upsert tasks still queued or processing are canceled so that nothing runs before the
 /// deletions (Meilisearch runs a cancelation before any other queued task and aborts a processing batch; the flusher
 /// replays a canceled flush from the state). Everything is decided and queued under <see cref="SearchQueue"/>, from a
@@ -40,12 +42,16 @@ public sealed partial class RemovalLane(
             var (last, candidates) = store.Read(s => s.Outbox.WithDocumentsAfter(_cursor));
             // First, before any lock or Meilisearch call: filter the withdrawn listings out of every search from now on.
             Exclude(candidates);
-            if (candidates.Count == 0)
+            // What the filter covers leaves Meilisearch with the flusher's next deletion, in turn: no extra task and no
+            // canceled batch. Only what it cannot cover (beyond its capacity) is deleted at once, ahead of the batch.
+            var excluded = exclusions.Snapshot().ListingIds;
+            var uncovered = candidates.Where(id => !excluded.Contains(id)).ToList();
+            if (uncovered.Count == 0)
             {
                 _cursor = last;
                 return null;
             }
-            var removal = await RemoveAsync(candidates, ct);
+            var removal = await RemoveAsync(uncovered, ct);
             _cursor = last;
             return removal;
         }
@@ -62,7 +68,7 @@ public sealed partial class RemovalLane(
             var withdrawn = store.Read(s => candidates.Where(id => SearchWritePlan.Exclude(builder.Shows(s, id), s.Outbox.DocCount(id))).ToList());
             if (withdrawn.Count > 0 && exclusions.Add(withdrawn) is { Count: > 0 } overflow)
             {
-                LogExclusionsFull(overflow.Count, SearchExclusions.MaxListings);
+                LogExclusionsFull(overflow.Count, exclusions.Capacity);
             }
         }
         exclusions.MarkLoaded();
@@ -139,7 +145,7 @@ public sealed partial class RemovalLane(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Listings} withdrawn listing(s) not filtered out of search: the exclusion holds at most {Max}; they leave search with Meilisearch's deletion")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Listings} withdrawn listing(s) not filtered out of search: the exclusion holds at most {Max}; they are deleted at once instead")]
     private partial void LogExclusionsFull(int listings, int max);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Removal of {Listings} listing(s) queued (tasks {Tasks}; cancelation {Cancelation})")]

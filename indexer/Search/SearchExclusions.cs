@@ -9,11 +9,12 @@ namespace Atlas.Indexer.Search;
 /// Meilisearch's queue holds. An id leaves the set only when search no longer has a document of it or the state shows
 /// the listing again (<see cref="SearchWritePlan.ReleaseExclusion"/>). In memory: after a restart the lane rebuilds it
 /// from the outbox before the first token is issued (<see cref="Loaded"/>).</summary>
-public sealed class SearchExclusions
+public sealed class SearchExclusions(int capacity)
 {
-    /// <summary>At most this many listings travel in the token (about 8 KB of header at 40-character ids); a mass
-    /// removal beyond it (a whole node hidden) falls back to Meilisearch's deletion for the rest.</summary>
-    public const int MaxListings = 100;
+    /// <summary>At most <see cref="IndexerOptions.MaxExcludedListings"/> listings travel in the token (about 8 KB of
+    /// header at 100 ids of 40 characters); a mass removal beyond it (a whole node hidden) falls back to the removal
+    /// lane's immediate deletion for the rest.</summary>
+    public int Capacity { get; } = capacity;
 
     private readonly Lock _lock = new();
     private ImmutableSortedSet<string> _ids = ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
@@ -31,7 +32,7 @@ public sealed class SearchExclusions
         }
     }
 
-    /// <summary>Adds these listings; returns those that did not fit (<see cref="MaxListings"/>).</summary>
+    /// <summary>Adds these listings; returns those that did not fit (<see cref="Capacity"/>).</summary>
     public IReadOnlyList<string> Add(IEnumerable<string> listingIds)
     {
         var overflow = new List<string>();
@@ -44,7 +45,7 @@ public sealed class SearchExclusions
                 {
                     continue;
                 }
-                if (_ids.Count >= MaxListings)
+                if (_ids.Count >= Capacity)
                 {
                     overflow.Add(id);
                     continue;

@@ -76,7 +76,7 @@ public sealed class SearchIndexWriter(MeilisearchClient client, IOptions<Indexer
         client.DeleteDocumentsAsync(uid, signedIds, ct);
 
     /// <summary>Which of these listings still have documents in the index (a facet distribution over listing_id: at
-    /// most <see cref="SearchExclusions.MaxListings"/> ids, within every index's facet-value cap).</summary>
+    /// most <see cref="IndexerOptions.MaxExcludedListings"/> ids, within every index's facet-value cap).</summary>
     public async Task<IReadOnlySet<string>> ListingsWithDocumentsAsync(string uid, IReadOnlyCollection<string> listingIds, CancellationToken ct)
     {
         var result = await client.SearchAsync(uid, new SearchQuery

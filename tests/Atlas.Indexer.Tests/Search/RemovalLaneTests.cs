@@ -11,11 +11,15 @@ namespace Atlas.Indexer.Tests.Search;
 /// queued at once and runs before the flusher's documents, never lets an older version back, never hides a listing that
 /// was not withdrawn, and the flusher's canceled work is replayed. The interleavings are forced with the flusher's two
 /// halves (PrepareAsync / SendAsync) and, where a task must still be queued, with a large write on another index ahead
-/// of it in Meilisearch's queue; every assertion is on state, documents and task order, none on elapsed time.</summary>
+/// of it in Meilisearch's queue; every assertion is on state, documents and task order, none on elapsed time. The
+/// search-time filter is off here (MaxExcludedListings 0): this is the path of every listing the filter cannot take
+/// (SearchExclusionTests has the filter's own path, where the flusher deletes in turn).</summary>
 [Collection(IndexerMeilisearchCollection.Name)]
 public sealed class RemovalLaneTests(MeilisearchFixture meili)
 {
     private const string DocumentsTask = "documentAdditionOrUpdate";
+
+    private static readonly Dictionary<string, string?> DeleteAtOnce = new() { ["Indexer:MaxExcludedListings"] = "0" };
 
     private static SearchFlusher Flusher(TestIndexer indexer) => indexer.Services.GetRequiredService<SearchFlusher>();
 
@@ -70,7 +74,7 @@ public sealed class RemovalLaneTests(MeilisearchFixture meili)
     [Fact]
     public async Task A_takedown_is_queued_before_a_flush_that_built_the_older_version_and_that_flush_defers_it()
     {
-        await using var indexer = new TestIndexer(meili);
+        await using var indexer = new TestIndexer(meili, DeleteAtOnce);
         await using var peer = await FakePeer.StartAsync("vilnius", time: indexer.Time);
         var ids = peer.PublishMany(6, i => Orgs.Make($"Org {i}", cityCount: 2));
         await indexer.AddPeerAndSyncAsync(peer);
@@ -117,7 +121,7 @@ public sealed class RemovalLaneTests(MeilisearchFixture meili)
     [Fact]
     public async Task A_takedown_cancels_the_queued_upsert_of_the_older_version_and_the_replay_loses_no_other_listing()
     {
-        await using var indexer = new TestIndexer(meili);
+        await using var indexer = new TestIndexer(meili, DeleteAtOnce);
         await using var peer = await FakePeer.StartAsync("yerevan", time: indexer.Time);
         var ids = peer.PublishMany(8, i => Orgs.Make($"Org {i}", cityCount: 3));
         await indexer.AddPeerAndSyncAsync(peer);
@@ -173,7 +177,7 @@ public sealed class RemovalLaneTests(MeilisearchFixture meili)
     [Fact]
     public async Task A_takedown_while_a_large_upsert_is_processing_is_gone_before_that_upsert_would_have_finished()
     {
-        await using var indexer = new TestIndexer(meili);
+        await using var indexer = new TestIndexer(meili, DeleteAtOnce);
         await using var peer = await FakePeer.StartAsync("tbilisi", time: indexer.Time);
         // Long descriptions over a large vocabulary make the documents task slow to index (word and proximity extraction).
         string Text(int i) => string.Join(' ', Enumerable.Range(0, 300).Select(k => $"w{(i * 31 + k * 17) % 5000}"));
@@ -221,7 +225,7 @@ public sealed class RemovalLaneTests(MeilisearchFixture meili)
     [Fact]
     public async Task A_hidden_node_leaves_search_through_the_lane_and_comes_back_when_shown_again()
     {
-        await using var indexer = new TestIndexer(meili);
+        await using var indexer = new TestIndexer(meili, DeleteAtOnce);
         await using var hidden = await FakePeer.StartAsync("paris", time: indexer.Time);
         await using var other = await FakePeer.StartAsync("berlin", time: indexer.Time);
         var gone = hidden.PublishMany(3, i => Orgs.Make($"Paris {i}"));

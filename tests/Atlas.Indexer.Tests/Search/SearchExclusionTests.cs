@@ -10,9 +10,9 @@ namespace Atlas.Indexer.Tests.Search;
 
 /// <summary>Search-time exclusion against a real Meilisearch (docs/architecture.md "Search-time exclusion"): the tenant
 /// token the proxy puts on every search filters a withdrawn listing out of results, facet counts and the signed index
-/// while Meilisearch still holds its documents (the deletion is held back by holding the queue the lane needs), never
+/// while Meilisearch still holds its documents (the flusher deletes in turn, here only when the test flushes), never
 /// filters a listing that was not withdrawn, and lets go of the listing only once search no longer has it or the state
-/// shows it again.</summary>
+/// shows it again. Beyond its capacity the lane deletes at once.</summary>
 [Collection(IndexerMeilisearchCollection.Name)]
 public sealed class SearchExclusionTests(MeilisearchFixture meili)
 {
@@ -66,33 +66,27 @@ public sealed class SearchExclusionTests(MeilisearchFixture meili)
         Assert.Equal(ids.ToHashSet(), before.Signed);
         Assert.True(before.Keysets > 0);
         var withdrawn = ids[2];
+        var deletions = await indexer.Search.TaskCountAsync("documentDeletion");
 
-        // Hold the queue the lane needs to queue its deletion: Meilisearch keeps every document of the listing.
-        Task<Removal?> lane;
-        using (await indexer.Services.GetRequiredService<SearchQueue>().EnterAsync(CancellationToken.None))
-        {
-            Assert.Equal("withdrawn", await indexer.Services.GetRequiredService<PushHandler>().RelayAsync(peer.Withdraw(withdrawn, publish: false), CancellationToken.None));
-            lane = Lane(indexer).RunOnceAsync(CancellationToken.None);
-            await Poll.UntilAsync(() => Task.FromResult(Exclusions(indexer).Snapshot().ListingIds.Contains(withdrawn)), "the lane to exclude the listing", TimeSpan.FromSeconds(30));
-            Assert.False(lane.IsCompleted);
+        Assert.Equal("withdrawn", await indexer.Services.GetRequiredService<PushHandler>().RelayAsync(peer.Withdraw(withdrawn, publish: false), CancellationToken.None));
+        // The lane filters it out and leaves the deletion to the flusher: nothing is deleted or canceled at once.
+        Assert.Null(await Lane(indexer).RunOnceAsync(CancellationToken.None));
+        Assert.Equal([withdrawn], Exclusions(indexer).Snapshot().ListingIds);
+        Assert.Equal(deletions, await indexer.Search.TaskCountAsync("documentDeletion"));
 
-            var during = await SeenAsync(indexer, await TokenAsync(indexer));
-            Assert.Equal(ids.Where(i => i != withdrawn).ToHashSet(), during.Hits);
-            Assert.Equal(4, during.Listings);
-            Assert.Equal(ids.Where(i => i != withdrawn).ToHashSet(), during.Signed);
-            Assert.Equal(before.Keysets, during.Keysets);
-            // …while the documents are still there (the master key sees them).
-            Assert.Equal(2, (await indexer.Search.DocsOfAsync(withdrawn)).Count);
-            Assert.Equal(0, await Lane(indexer).ReleaseExclusionsAsync(CancellationToken.None));
-            Assert.Single(Exclusions(indexer).Snapshot().ListingIds);
-        }
+        var during = await SeenAsync(indexer, await TokenAsync(indexer));
+        Assert.Equal(ids.Where(i => i != withdrawn).ToHashSet(), during.Hits);
+        Assert.Equal(4, during.Listings);
+        Assert.Equal(ids.Where(i => i != withdrawn).ToHashSet(), during.Signed);
+        Assert.Equal(before.Keysets, during.Keysets);
+        // …while the documents are still there (the master key sees them), so the filter is kept.
+        Assert.Equal(2, (await indexer.Search.DocsOfAsync(withdrawn)).Count);
+        Assert.Equal(0, await Lane(indexer).ReleaseExclusionsAsync(CancellationToken.None));
+        Assert.Single(Exclusions(indexer).Snapshot().ListingIds);
 
-        var removal = await lane;
-        Assert.NotNull(removal);
-        foreach (var task in removal.TaskUids)
-        {
-            await indexer.Search.Client.WaitForTaskAsync(task, TimeSpan.FromMinutes(2));
-        }
+        // The flusher deletes in turn; then the filter lets go.
+        await indexer.FlushAsync();
+        Assert.Empty(await indexer.Search.DocsOfAsync(withdrawn));
         Assert.Equal(1, await Lane(indexer).ReleaseExclusionsAsync(CancellationToken.None));
         Assert.Empty(Exclusions(indexer).Snapshot().ListingIds);
         var token = await TokenAsync(indexer);
@@ -100,6 +94,31 @@ public sealed class SearchExclusionTests(MeilisearchFixture meili)
         var after = await SeenAsync(indexer, token);
         Assert.Equal(ids.Where(i => i != withdrawn).ToHashSet(), after.Hits);
         Assert.Equal(ids.Where(i => i != withdrawn).ToHashSet(), after.Signed);
+    }
+
+    [Fact]
+    public async Task Beyond_the_filters_capacity_the_lane_deletes_at_once()
+    {
+        await using var indexer = new TestIndexer(meili, new() { ["Indexer:MaxExcludedListings"] = "1" });
+        await using var peer = await FakePeer.StartAsync("tbilisi", time: indexer.Time);
+        var ids = peer.PublishMany(4, i => Orgs.Make($"Org {i}"));
+        await indexer.AddPeerAndSyncAsync(peer);
+        foreach (var id in ids.Take(2))
+        {
+            Assert.Equal("withdrawn", await indexer.Services.GetRequiredService<PushHandler>().RelayAsync(peer.Withdraw(id, publish: false), CancellationToken.None));
+        }
+        var removal = await Lane(indexer).RunOnceAsync(CancellationToken.None);
+        var excluded = Assert.Single(Exclusions(indexer).Snapshot().ListingIds);
+        Assert.NotNull(removal);
+        Assert.Equal(ids.Take(2).Single(id => id != excluded), Assert.Single(removal.ListingIds));
+        foreach (var task in removal.TaskUids)
+        {
+            await indexer.Search.Client.WaitForTaskAsync(task, TimeSpan.FromMinutes(2));
+        }
+        Assert.Equal(ids.Skip(2).ToHashSet(), (await SeenAsync(indexer, await TokenAsync(indexer))).Hits);
+        await indexer.FlushAsync();
+        Assert.Equal(1, await Lane(indexer).ReleaseExclusionsAsync(CancellationToken.None));
+        Assert.Equal(ids.Skip(2).ToHashSet(), (await SeenAsync(indexer, await TokenAsync(indexer))).Hits);
     }
 
     [Fact]
@@ -113,31 +132,29 @@ public sealed class SearchExclusionTests(MeilisearchFixture meili)
         indexer.AddPeer(hidden);
         indexer.AddPeer(other);
         await indexer.SyncAsync();
+        var all = new[] { berlin }.Concat(paris).Order(StringComparer.Ordinal).ToList();
 
         // An edit: queued in the outbox with documents in search, but shown: never excluded.
         other.Update(berlin, o => o with { Description = new Dictionary<string, string> { ["en"] = "Edited." } });
-        await indexer.SyncAsync();
+        await indexer.Services.GetRequiredService<Atlas.Indexer.Sync.SyncRunner>().SyncAllOnceAsync(CancellationToken.None);
         Assert.Null(await Lane(indexer).RunOnceAsync(CancellationToken.None));
         Assert.Empty(Exclusions(indexer).Snapshot().ListingIds);
-
-        // Hidden: excluded (and deleted by the lane)…
-        Task<Removal?> lane;
-        using (await indexer.Services.GetRequiredService<SearchQueue>().EnterAsync(CancellationToken.None))
-        {
-            Assert.True(indexer.Store.Write(s => s.Peers.Hide("paris", "feed head expired")));
-            lane = Lane(indexer).RunOnceAsync(CancellationToken.None);
-            await Poll.UntilAsync(() => Task.FromResult(Exclusions(indexer).Snapshot().ListingIds.Count == 2), "the lane to exclude the node's listings", TimeSpan.FromSeconds(30));
-            // …shown again before Meilisearch deleted anything: released although its documents are still in search,
-            // so the filter never hides a listing the state shows.
-            var pass = await indexer.Services.GetRequiredService<Atlas.Indexer.Sync.SyncRunner>().SyncAllOnceAsync(CancellationToken.None);
-            Assert.All(pass, r => Assert.True(r.Ok, r.Error));
-            Assert.Equal(2, await Lane(indexer).ReleaseExclusionsAsync(CancellationToken.None));
-            Assert.Empty(Exclusions(indexer).Snapshot().ListingIds);
-            Assert.Equal(new[] { berlin }.Concat(paris).Order(StringComparer.Ordinal), (await SeenAsync(indexer, await TokenAsync(indexer))).Hits.Order(StringComparer.Ordinal));
-        }
-        await lane;
         await indexer.FlushAsync();
-        Assert.Equal(new[] { berlin }.Concat(paris).Order(StringComparer.Ordinal), (await SeenAsync(indexer, await TokenAsync(indexer))).Hits.Order(StringComparer.Ordinal));
+
+        // Hidden: filtered out at once…
+        Assert.True(indexer.Store.Write(s => s.Peers.Hide("paris", "feed head expired")));
+        Assert.Null(await Lane(indexer).RunOnceAsync(CancellationToken.None));
+        Assert.Equal(paris.Order(StringComparer.Ordinal), Exclusions(indexer).Snapshot().ListingIds.Order(StringComparer.Ordinal));
+        Assert.Equal([berlin], (await SeenAsync(indexer, await TokenAsync(indexer))).Hits);
+        // …shown again before Meilisearch deleted anything: released although its documents are still in search, so
+        // the filter never hides a listing the state shows.
+        var pass = await indexer.Services.GetRequiredService<Atlas.Indexer.Sync.SyncRunner>().SyncAllOnceAsync(CancellationToken.None);
+        Assert.All(pass, r => Assert.True(r.Ok, r.Error));
+        Assert.Equal(2, await Lane(indexer).ReleaseExclusionsAsync(CancellationToken.None));
+        Assert.Empty(Exclusions(indexer).Snapshot().ListingIds);
+        Assert.Equal(all, (await SeenAsync(indexer, await TokenAsync(indexer))).Hits.Order(StringComparer.Ordinal));
+        await indexer.FlushAsync();
+        Assert.Equal(all, (await SeenAsync(indexer, await TokenAsync(indexer))).Hits.Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -160,21 +177,14 @@ public sealed class SearchExclusionTests(MeilisearchFixture meili)
             .AddLogging();
         Atlas.Indexer.Hosting.IndexerServices.AddIndexer(services, configuration);
         await using var restarted = services.BuildServiceProvider();
-        Assert.Null(await restarted.GetRequiredService<SearchTokenIssuer>().AuthorizationAsync(CancellationToken.None));
-        Task<Removal?> lane;
-        using (await restarted.GetRequiredService<SearchQueue>().EnterAsync(CancellationToken.None))
-        {
-            lane = restarted.GetRequiredService<RemovalLane>().RunOnceAsync(CancellationToken.None);
-            var exclusions = restarted.GetRequiredService<SearchExclusions>();
-            await Poll.UntilAsync(() => Task.FromResult(exclusions.Snapshot().Loaded), "the lane to load the exclusions", TimeSpan.FromSeconds(30));
-            Assert.Equal([withdrawn], exclusions.Snapshot().ListingIds);
-            var header = await restarted.GetRequiredService<SearchTokenIssuer>().AuthorizationAsync(CancellationToken.None);
-            Assert.NotNull(header);
-            var seen = await SeenAsync(indexer, header["Bearer ".Length..]);
-            Assert.Equal(ids.Skip(1).ToHashSet(), seen.Hits);
-            Assert.NotEmpty(await indexer.Search.DocsOfAsync(withdrawn));
-        }
-        Assert.NotNull(await lane);
+        var issuer = restarted.GetRequiredService<SearchTokenIssuer>();
+        Assert.Null(await issuer.AuthorizationAsync(CancellationToken.None));
+        Assert.Null(await restarted.GetRequiredService<RemovalLane>().RunOnceAsync(CancellationToken.None));
+        Assert.Equal([withdrawn], restarted.GetRequiredService<SearchExclusions>().Snapshot().ListingIds);
+        var header = await issuer.AuthorizationAsync(CancellationToken.None);
+        Assert.NotNull(header);
+        Assert.Equal(ids.Skip(1).ToHashSet(), (await SeenAsync(indexer, header["Bearer ".Length..])).Hits);
+        Assert.NotEmpty(await indexer.Search.DocsOfAsync(withdrawn));
     }
 
     private static string DecodePayload(string jwt)

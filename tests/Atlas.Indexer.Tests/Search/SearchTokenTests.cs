@@ -65,7 +65,7 @@ public sealed class SearchTokenTests
     [Fact]
     public void The_exclusion_set_is_capped_versioned_and_releases_only_what_it_is_told()
     {
-        var set = new SearchExclusions();
+        var set = new SearchExclusions(100);
         var changes = 0;
         set.Changed += () => changes++;
         Assert.False(set.Snapshot().Loaded);
@@ -73,10 +73,10 @@ public sealed class SearchTokenTests
         Assert.True(set.Snapshot().Loaded);
         var v0 = set.Snapshot().Version;
 
-        var ids = Enumerable.Range(0, SearchExclusions.MaxListings + 7).Select(i => $"l{i:000}").ToList();
+        var ids = Enumerable.Range(0, set.Capacity + 7).Select(i => $"l{i:000}").ToList();
         var overflow = set.Add(ids);
         Assert.Equal(7, overflow.Count);
-        Assert.Equal(SearchExclusions.MaxListings, set.Snapshot().ListingIds.Count);
+        Assert.Equal(set.Capacity, set.Snapshot().ListingIds.Count);
         Assert.True(set.Snapshot().Version > v0);
         var v1 = set.Snapshot().Version;
         Assert.Empty(set.Add(ids.Take(3)));        // already there: no change
