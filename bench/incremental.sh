@@ -73,6 +73,12 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 curl -fsS -o /dev/null -X POST -H 'Content-Type: application/json' --data '{"queries":[]}' "$SEARCH/multi-search" || die "the proxy does not answer searches"
+# The indexer applies the index settings at start (a changed setting re-indexes): measure from an idle queue.
+for _ in $(seq 1 600); do
+  busy=$(curl -fsS -H "Authorization: Bearer $KEY" "$MURL/tasks?statuses=enqueued,processing&limit=1" | python3 -c 'import json,sys;print(len(json.load(sys.stdin)["results"]))')
+  [ "$busy" = 0 ] && break
+  sleep 1
+done
 sleep 3
 
 log "phase 1: $EDITS edits on ${NODE_URLS[0]} (push), rate ${EDIT_RATE}/s"

@@ -20,5 +20,10 @@ public static class SignedIndexSettings
         FilterableAttributes = ["signed_id", "kind", "node", "listing_id"],
         SortableAttributes = [],
         Pagination = new PaginationSettings { MaxTotalHits = 100_000 },
+        // The site only fetches these documents by filter (signed_id IN [...], q empty), never by facet search or by a
+        // word prefix; both structures would be rebuilt on every write over 100,000 unique ids (measured: a deletion of a
+        // few listings cost 1.2-2.8 s on this index at 100k, docs/performance.md §12). Nothing visible changes.
+        FacetSearch = false,
+        PrefixSearch = "disabled",
     };
 }

@@ -29,6 +29,7 @@ public sealed partial class FlushWorker(SearchFlusher flusher, FlushSignal signa
             var wait = options.Value.FlushInterval;
             try
             {
+                await flusher.EnsureIndexesAsync(stoppingToken);
                 await flusher.FlushAllAsync(stoppingToken);
                 failures = 0;
             }

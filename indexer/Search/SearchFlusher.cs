@@ -63,6 +63,18 @@ public sealed partial class SearchFlusher(
         }
     }
 
+    /// <summary>Creates both indexes if missing and applies their settings (once per process; the worker does it at
+    /// start, so a settings change is applied on deploy rather than in front of the first edit).</summary>
+    public async Task EnsureIndexesAsync(CancellationToken ct)
+    {
+        if (!_indexReady)
+        {
+            await writer.EnsureIndexAsync(Index, ct);
+            await writer.EnsureSignedIndexAsync(SignedIndex, ct);
+            _indexReady = true;
+        }
+    }
+
     /// <summary>The first half of a flush: takes the oldest outbox entries and builds their documents from one snapshot
     /// of the state, then records the new document counts ahead of sending (they may only grow here, so a crash
     /// after Meilisearch applied an add still leaves a count that makes a later removal delete them). Null when there
@@ -89,12 +101,7 @@ public sealed partial class SearchFlusher(
         {
             return null;
         }
-        if (!_indexReady)
-        {
-            await writer.EnsureIndexAsync(Index, ct);
-            await writer.EnsureSignedIndexAsync(SignedIndex, ct);
-            _indexReady = true;
-        }
+        await EnsureIndexesAsync(ct);
         store.Write(s => s.Outbox.RaiseDocCounts(batch.Listings.ToDictionary(l => l.Id, l => l.Built.Documents.Count, StringComparer.Ordinal)));
         return batch;
     }

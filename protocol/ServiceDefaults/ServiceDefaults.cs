@@ -35,7 +35,7 @@ public static class ServiceDefaults
     /// <summary>
     /// OpenTelemetry through <c>OpenTelemetry.Extensions.Hosting</c>: ASP.NET Core, HttpClient and runtime
     /// instrumentation plus every "Atlas.*" source and meter, OTLP export of traces, metrics and logs only when
-    /// OTEL_EXPORTER_OTLP_ENDPOINT is set (tests add their own exporter with
+    /// OTEL_EXPORTER_OTLP_ENDPOINT is set (without it, only traces a caller already sampled are recorded; tests add their own exporter with
     /// <c>services.ConfigureOpenTelemetryTracerProvider</c> / <c>ConfigureOpenTelemetryMeterProvider</c>);
     /// problem details, a "self" liveness health check, and quiet logging defaults (Microsoft.AspNetCore: Warning,
     /// Atlas: Information; configuration wins).
@@ -84,10 +84,20 @@ public static class ServiceDefaults
     {
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(serviceName))
-            .WithTracing(tracing => tracing
-                .AddAspNetCoreInstrumentation()
-                .AddHttpClientInstrumentation()
-                .AddSource(AtlasTelemetry.Wildcard))
+            .WithTracing(tracing =>
+            {
+                tracing
+                    .AddAspNetCoreInstrumentation()
+                    .AddHttpClientInstrumentation()
+                    .AddSource(AtlasTelemetry.Wildcard);
+                if (!otlp)
+                {
+                    // Nobody receives spans: do not record a trace for every request (measurable on the node's hot GETs,
+                    // docs/performance.md). A caller's sampled trace is still followed, and an exporter a host adds
+                    // (tests) sees those.
+                    tracing.SetSampler(new ParentBasedSampler(new AlwaysOffSampler()));
+                }
+            })
             .WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()

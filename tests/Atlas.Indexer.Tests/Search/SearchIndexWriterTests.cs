@@ -33,6 +33,19 @@ public sealed class SearchIndexWriterTests(MeilisearchFixture meili)
     }
 
     [Fact]
+    public async Task The_signed_index_is_fetched_by_filter_only_so_it_keeps_neither_facet_search_nor_prefixes()
+    {
+        await using var indexer = new TestIndexer(meili);
+        var signed = SignedIndexSettings.UidFor(indexer.Index);
+        await Writer(indexer).EnsureSignedIndexAsync(signed, CancellationToken.None);
+        var settings = await indexer.Search.Client.GetSettingsAsync(signed);
+        Assert.False(settings.FacetSearch);
+        Assert.Equal("disabled", settings.PrefixSearch);
+        Assert.Equal(["signed_id"], settings.SearchableAttributes);
+        Assert.Equal("signed_id", (await indexer.Search.Client.GetIndexAsync(signed))!.PrimaryKey);
+    }
+
+    [Fact]
     public async Task A_failed_task_throws_with_the_engine_error()
     {
         await using var indexer = new TestIndexer(meili);
