@@ -50,7 +50,7 @@ public sealed class DocumentBuilder(TimeProvider time)
             var geo = l is { Lat: { } lat, Lon: { } lon } ? new GeoDoc(lat, lon) : null;
             string? Cell(int level) => geo is null ? null : MapCells.Id(level, geo.Lat, geo.Lng);
             return new SearchDocument(
-            DocId: $"{listingId}_{n}",
+            DocId: SearchDocument.DocIdOf(listingId, n),
             ListingId: listingId,
             Node: row.Node,
             NodeName: source.NodeName,

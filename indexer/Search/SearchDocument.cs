@@ -45,7 +45,11 @@ public sealed record SearchDocument(
     [property: JsonPropertyName("cell_10")] string? Cell10,
     [property: JsonPropertyName("cell_12")] string? Cell12,
     [property: JsonPropertyName("cell_14")] string? Cell14,
-    [property: JsonPropertyName("cell_16")] string? Cell16);
+    [property: JsonPropertyName("cell_16")] string? Cell16)
+{
+    /// <summary>The id of a listing's n-th document (its n-th location, online ones included): 0 … count − 1.</summary>
+    public static string DocIdOf(string listingId, int n) => $"{listingId}_{n}";
+}
 
 public sealed record PlaceDoc(
     string Kind,

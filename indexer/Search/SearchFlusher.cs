@@ -120,7 +120,15 @@ public sealed partial class SearchFlusher(
             queued = await QueueAsync(batch, upsertTasks, ct);
             foreach (var task in queued.Tasks)
             {
-                await writer.WaitAsync(task, ct);
+                try
+                {
+                    await writer.WaitAsync(task, ct);
+                }
+                catch (MeilisearchTaskFailedException e) when (e.Task.Status == MeilisearchTaskStatus.Canceled)
+                {
+                    // Batched with documents the removal lane canceled: replayed with them.
+                    canceled = true;
+                }
             }
             foreach (var (pending, ids) in queued.Awaited)
             {
@@ -210,33 +218,41 @@ public sealed partial class SearchFlusher(
                 (awaited.TryGetValue(pending!, out var ids) ? ids : awaited[pending!] = []).Add(listing.Id);
             }
         }
-        var deletes = Ids(decisions, ListingWrite.Delete, ListingWrite.Replace);
+        // Deletions by document id (never by filter): Meilisearch batches them with the documents of the same index, so a
+        // flush costs one write per index, whatever mix of edits, places removed and takedowns it carries.
+        var deleted = Ids(decisions, ListingWrite.Delete);
+        var docIds = batch.Listings.SelectMany(l => SearchWritePlan.DocIdsToDelete(l.Id, decisions[l.Id], l.Built.Documents.Count, l.Recorded)).ToList();
+        var signedIds = deleted.Concat(batch.GoneKeysets.Select(SignedDocument.KeysetId)).ToList();
         var shown = batch.Listings.Where(l => decisions[l.Id] is ListingWrite.Upsert or ListingWrite.Replace).ToList();
-        if (deletes.Count > 0)
+        var removalTasks = new List<long>();
+        // Signed index first (its deletions, then its documents), then the organisations index: a card opened between
+        // the two writes sees new bytes and old documents (a warning for a moment), never a new document without its
+        // signature.
+        if (signedIds.Count > 0)
         {
-            var ids = new List<long>
-            {
-                (await writer.EnqueueDeleteListingsAsync(Index, deletes, ct)).TaskUid,
-                (await writer.EnqueueDeleteListingsAsync(SignedIndex, deletes, ct)).TaskUid,
-            };
-            tasks.AddRange(ids);
-            removal = new Removal(Ids(decisions, ListingWrite.Delete), ids);
-            scope.Removed(removal);
-        }
-        if (batch.GoneKeysets.Count > 0)
-        {
-            tasks.Add((await writer.EnqueueDeleteSignedAsync(SignedIndex, batch.GoneKeysets.Select(SignedDocument.KeysetId).ToList(), ct)).TaskUid);
+            var task = (await writer.EnqueueDeleteSignedAsync(SignedIndex, signedIds, ct)).TaskUid;
+            tasks.Add(task);
+            removalTasks.Add(task);
         }
         // From here documents of these listings may be queued (even if a request below fails after Meilisearch took
         // it): their earlier removal no longer describes search.
         scope.Upserted(shown.Select(l => l.Id));
-        // Signed bytes first: a card opened between the two writes sees new bytes and old documents (a warning for a
-        // moment), never a new document without its signature.
         var signed = shown.Select(l => l.Built.Signed!).Concat(batch.Chains).ToList();
         if (signed.Count > 0)
         {
             upsertTasks.Add((await writer.EnqueueUpsertSignedAsync(SignedIndex, signed, ct)).TaskUid);
             scope.UpsertsQueued(upsertTasks);
+        }
+        if (docIds.Count > 0)
+        {
+            var task = (await writer.EnqueueDeleteDocumentsAsync(Index, docIds, ct)).TaskUid;
+            tasks.Add(task);
+            removalTasks.Add(task);
+        }
+        if (deleted.Count > 0)
+        {
+            removal = new Removal(deleted, removalTasks);
+            scope.Removed(removal);
         }
         var documents = shown.SelectMany(l => l.Built.Documents).ToList();
         if (documents.Count > 0)

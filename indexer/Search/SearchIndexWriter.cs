@@ -72,6 +72,11 @@ public sealed class SearchIndexWriter(MeilisearchClient client, IOptions<Indexer
     public Task<MeilisearchTaskInfo> EnqueueDeleteListingsAsync(string uid, IReadOnlyCollection<string> listingIds, CancellationToken ct) =>
         client.DeleteDocumentsByFilterAsync(uid, $"listing_id IN [{string.Join(", ", listingIds.Select(SearchFilter.Quote))}]", ct);
 
+    /// <summary>A deletion by document id: Meilisearch batches it with the document additions of the same index queued
+    /// next to it (one write for both).</summary>
+    public Task<MeilisearchTaskInfo> EnqueueDeleteDocumentsAsync(string uid, IReadOnlyCollection<string> docIds, CancellationToken ct) =>
+        client.DeleteDocumentsAsync(uid, docIds, ct);
+
     public Task<MeilisearchTaskInfo> EnqueueDeleteSignedAsync(string uid, IReadOnlyCollection<string> signedIds, CancellationToken ct) =>
         client.DeleteDocumentsAsync(uid, signedIds, ct);
 

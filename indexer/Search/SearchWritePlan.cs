@@ -7,8 +7,8 @@ public enum ListingWrite
     None,
     /// <summary>Queue its documents (as many as search holds, or more).</summary>
     Upsert,
-    /// <summary>Search holds more documents than it now has (places removed): delete the listing's documents, then
-    /// queue the new ones.</summary>
+    /// <summary>Search holds more documents than it now has (places removed): delete the documents past the new count
+    /// and queue the new ones (they replace the others by id).</summary>
     Replace,
     /// <summary>Nothing to show and documents in search, no removal queued yet: delete them.</summary>
     Delete,
@@ -41,6 +41,17 @@ public static class SearchWritePlan
     /// <summary>The removal lane's decision: delete at once a listing search must not show, that has documents in
     /// search and whose removal is not already queued. Read under the queue's lock.</summary>
     public static bool RemoveNow(bool shown, int recorded, bool removalPending) => !shown && recorded > 0 && !removalPending;
+
+    /// <summary>The documents a flush deletes by id for one listing (<paramref name="built"/> documents now,
+    /// <paramref name="recorded"/> an upper bound of what search holds): all of them for <see cref="ListingWrite.Delete"/>,
+    /// the ones past the new count for <see cref="ListingWrite.Replace"/> (the others are replaced by the upsert), none
+    /// otherwise. By id, Meilisearch batches the deletion with the flush's documents: one write per index per flush.</summary>
+    public static IEnumerable<string> DocIdsToDelete(string listingId, ListingWrite write, int built, int recorded) => write switch
+    {
+        ListingWrite.Delete => Enumerable.Range(0, recorded).Select(n => SearchDocument.DocIdOf(listingId, n)),
+        ListingWrite.Replace => Enumerable.Range(built, Math.Max(0, recorded - built)).Select(n => SearchDocument.DocIdOf(listingId, n)),
+        _ => [],
+    };
 
     /// <summary>Search-time exclusion (<see cref="SearchExclusions"/>): a listing the state no longer shows and of which
     /// search may hold documents is filtered out of every search at once, before Meilisearch deletes it.</summary>

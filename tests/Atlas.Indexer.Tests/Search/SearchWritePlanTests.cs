@@ -52,4 +52,16 @@ public sealed class SearchWritePlanTests
     [InlineData(true, false, true)]
     public void An_exclusion_is_released_only_when_search_no_longer_holds_it_or_the_state_shows_it(bool shown, bool left, bool expected) =>
         Assert.Equal(expected, SearchWritePlan.ReleaseExclusion(shown, left));
+
+    [Theory]
+    [InlineData(ListingWrite.Delete, 0, 3, "l_0 l_1 l_2")]
+    [InlineData(ListingWrite.Replace, 1, 3, "l_1 l_2")] // the upsert replaces l_0
+    [InlineData(ListingWrite.Replace, 2, 3, "l_2")]
+    [InlineData(ListingWrite.Upsert, 3, 3, "")]
+    [InlineData(ListingWrite.Upsert, 4, 2, "")] // more places: the upsert adds them
+    [InlineData(ListingWrite.None, 0, 0, "")]
+    [InlineData(ListingWrite.AwaitRemoval, 0, 2, "")] // the lane deletes
+    [InlineData(ListingWrite.Defer, 0, 2, "")]
+    public void A_flush_deletes_by_id_exactly_the_documents_search_must_lose(ListingWrite write, int built, int recorded, string expected) =>
+        Assert.Equal(expected, string.Join(' ', SearchWritePlan.DocIdsToDelete("l", write, built, recorded)));
 }
