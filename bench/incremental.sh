@@ -106,6 +106,8 @@ if ((MIXED_TAKEDOWNS > 0)); then
   log "edits during takedowns: $(python3 -c 'import json,sys;d=json.load(open(sys.argv[1]));print({k:d[k] for k in ("completed","timed_out","latency_s")})' "$RAW/mixed-edits.json")"
 fi
 curl -fsS -H "Authorization: Bearer $KEY" "$MURL/tasks?limit=1000" >"$RAW/meili-tasks.json" || true
+# Where Meilisearch spent each write (progress trace per batch).
+curl -fsS -H "Authorization: Bearer $KEY" "$MURL/batches?limit=1000" >"$RAW/meili-batches.json" || true
 IDX_RSS=$( [ -n "$IDX_PID" ] && hwm_mb "$IDX_PID" || echo null)
 
 python3 - "$RAW" "$RESULTS/incremental-$TOTAL-$PEERS.json" <<PY
