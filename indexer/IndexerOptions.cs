@@ -50,6 +50,13 @@ public sealed class IndexerOptions
     /// flush is replayed).</summary>
     [Range(1, int.MaxValue)]
     public int FlushBatchSize { get; set; } = 5000;
+    /// <summary>Flushes queued in Meilisearch ahead of the one being waited for while the outbox holds more than one
+    /// batch (1 = each flush waits for its tasks before the next is read). The next batch is read and built while
+    /// Meilisearch indexes the previous one, and Meilisearch merges queued writes of the same index into one batch;
+    /// the outbox is still completed one flush at a time, in order. The indexer holds only ids and counts of a queued
+    /// flush, never its documents.</summary>
+    [Range(1, 64)]
+    public int FlushPipelineDepth { get; set; } = 4;
     /// <summary>Withdrawn listings filtered out at search time by the tenant token (docs/architecture.md "Search-time
     /// exclusion"), at most (≈ 80 bytes of token each; the signed index's facet-value cap of 100 bounds it). Beyond it,
     /// or at 0, the removal lane deletes at once and cancels the flusher's batch in flight.</summary>

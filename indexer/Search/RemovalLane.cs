@@ -86,7 +86,7 @@ public sealed partial class RemovalLane(
         var index = options.Value.Index;
         var left = new HashSet<string>(await writer.ListingsWithDocumentsAsync(index, excluded, ct), StringComparer.Ordinal);
         left.UnionWith(await writer.ListingsWithDocumentsAsync(SignedIndexSettings.UidFor(index), excluded, ct));
-        var released = store.Read(s => excluded.Where(id => SearchWritePlan.ReleaseExclusion(builder.Shows(s, id), left.Contains(id))).ToList());
+        var released = store.Read(s => excluded.Where(id => SearchWritePlan.ReleaseExclusion(builder.Shows(s, id), left.Contains(id), s.Outbox.DocCount(id))).ToList());
         exclusions.Release(released);
         return released.Count;
     }

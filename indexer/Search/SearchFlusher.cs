@@ -55,11 +55,63 @@ public sealed partial class SearchFlusher(
         }
     }
 
-    /// <summary>Flushes until the outbox is empty (bounded: stops after a number of batches).</summary>
+    /// <summary>Flushes until the outbox is empty (bounded: stops after a number of batches), with up to
+    /// <see cref="IndexerOptions.FlushPipelineDepth"/> flushes queued in Meilisearch at once: the next batch is read,
+    /// built and queued while Meilisearch indexes the ones before it (it merges queued writes of one index into one
+    /// batch), and the outbox is completed flush by flush, in order. When a flush must be replayed (its upsert was
+    /// canceled) or fails, the flushes queued behind it are not completed either (completing one would complete the
+    /// entries before it): they are let go and the drain starts again from the oldest entry, rebuilding from the
+    /// state (the documents they queued are upserts of the state as it was read, so running them again is harmless).</summary>
     public async Task FlushAllAsync(CancellationToken ct)
     {
-        for (var i = 0; i < 10_000 && await FlushOnceAsync(ct) > 0; i++)
+        await _gate.WaitAsync(ct);
+        var inFlight = new Queue<InFlightFlush>();
+        try
         {
+            var depth = options.Value.FlushPipelineDepth;
+            var after = 0L;
+            var keysetsQueued = false;
+            for (var i = 0; i < 10_000; i++)
+            {
+                if (inFlight.Count < depth && await PrepareAsync(after, !keysetsQueued, ct) is { } batch)
+                {
+                    inFlight.Enqueue(await QueueFlushAsync(batch, ct));
+                    after = Math.Max(after, batch.MaxSeq);
+                    keysetsQueued = true;
+                    continue;
+                }
+                if (!inFlight.TryDequeue(out var oldest))
+                {
+                    return;
+                }
+                // A listing also in a later flush keeps the count that flush raised (the higher one stays until that
+                // flush completes: a crash in between must not leave Meilisearch holding documents past the count).
+                var later = inFlight.SelectMany(f => f.Raised).ToHashSet(StringComparer.Ordinal);
+                if (!await CompleteFlushAsync(oldest, later, ct))
+                {
+                    await LetGoAsync(inFlight);
+                    after = 0;
+                    keysetsQueued = false;
+                }
+            }
+        }
+        finally
+        {
+            // Only on an exception (or the bound): what is still queued is neither waited for nor completed.
+            await LetGoAsync(inFlight);
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Forgets queued flushes without completing their outbox entries (a later flush replays them).</summary>
+    private async Task LetGoAsync(Queue<InFlightFlush> inFlight)
+    {
+        while (inFlight.TryDequeue(out var flush))
+        {
+            if (flush.UpsertTasks.Count > 0)
+            {
+                await queue.UpsertsFinishedAsync(flush.UpsertTasks, CancellationToken.None);
+            }
         }
     }
 
@@ -79,14 +131,19 @@ public sealed partial class SearchFlusher(
     /// of the state, then records the new document counts ahead of sending (they may only grow here, so a crash
     /// after Meilisearch applied an add still leaves a count that makes a later removal delete them). Null when there
     /// is nothing to do. Called by <see cref="FlushOnceAsync"/>; public so the tests can interleave a removal with it.</summary>
-    public async Task<FlushBatch?> PrepareAsync(CancellationToken ct)
+    public Task<FlushBatch?> PrepareAsync(CancellationToken ct) => PrepareAsync(0, true, ct);
+
+    /// <summary>As <see cref="PrepareAsync(CancellationToken)"/>, for the outbox entries after
+    /// <paramref name="afterSeq"/> (a flush queued behind others); keyset chains only when <paramref name="withKeysets"/>
+    /// (the first flush of a drain: they are marked published when it completes).</summary>
+    private async Task<FlushBatch?> PrepareAsync(long afterSeq, bool withKeysets, CancellationToken ct)
     {
         var (batch, size) = store.Read(s =>
         {
-            var (maxSeq, ids) = s.Outbox.Take(options.Value.FlushBatchSize);
+            var (maxSeq, ids) = s.Outbox.Take(options.Value.FlushBatchSize, afterSeq);
             var snapshotSeq = s.Outbox.LastSeq();
-            var keysets = s.Keysets.ToPublish();
-            var gone = s.Keysets.ToRemove();
+            IReadOnlyList<(string Node, long Version)> keysets = withKeysets ? s.Keysets.ToPublish() : [];
+            IReadOnlyList<string> gone = withKeysets ? s.Keysets.ToRemove() : [];
             var size = s.Outbox.Size();
             if (ids.Count == 0 && keysets.Count == 0 && gone.Count == 0)
             {
@@ -111,14 +168,58 @@ public sealed partial class SearchFlusher(
     /// covered, or at least 1 when an upsert was canceled by the removal lane (replay at once).</summary>
     public async Task<int> SendAsync(FlushBatch batch, CancellationToken ct)
     {
+        var flush = await QueueFlushAsync(batch, ct);
+        return await CompleteFlushAsync(flush, new HashSet<string>(), ct) ? batch.Listings.Count : Math.Max(1, batch.Listings.Count);
+    }
+
+    /// <summary>A flush whose tasks Meilisearch has queued: what completing it needs, without its documents.</summary>
+    private sealed record InFlightFlush(
+        long MaxSeq,
+        int Listings,
+        IReadOnlyList<(string Node, long Version)> Keysets,
+        IReadOnlyList<string> GoneKeysets,
+        Dictionary<string, int> Counts,
+        IReadOnlyList<string> Raised,
+        QueuedFlush Queued,
+        List<long> UpsertTasks,
+        long Started);
+
+    /// <summary>Decides and queues one flush (<see cref="QueueAsync"/>); if queueing fails, the upserts already
+    /// queued are forgotten by the queue and the exception propagates.</summary>
+    private async Task<InFlightFlush> QueueFlushAsync(FlushBatch batch, CancellationToken ct)
+    {
         var started = Stopwatch.GetTimestamp();
         var upsertTasks = new List<long>();
         QueuedFlush queued;
-        var canceled = false;
         try
         {
             queued = await QueueAsync(batch, upsertTasks, ct);
-            foreach (var task in queued.Tasks)
+        }
+        catch
+        {
+            if (upsertTasks.Count > 0)
+            {
+                await queue.UpsertsFinishedAsync(upsertTasks, CancellationToken.None);
+            }
+            throw;
+        }
+        var counts = batch.Listings.Where(l => queued.Decisions[l.Id] != ListingWrite.Defer)
+            .ToDictionary(l => l.Id, l => l.Built.Documents.Count, StringComparer.Ordinal);
+        return new InFlightFlush(batch.MaxSeq, batch.Listings.Count, batch.Keysets, batch.GoneKeysets, counts,
+            batch.Listings.Select(l => l.Id).ToList(), queued, upsertTasks, started);
+    }
+
+    /// <summary>Waits for a queued flush's tasks and the lane's removals it depends on, then completes its outbox
+    /// entries. False when an upsert was canceled by the removal lane: nothing is completed, and the entries are
+    /// replayed from the state as it is then. Throws when a task failed (nothing completed either). The counts of
+    /// <paramref name="later"/> listings (queued again by a later flush, which raised them) are left to that flush.</summary>
+    private async Task<bool> CompleteFlushAsync(InFlightFlush flush, IReadOnlySet<string> later, CancellationToken ct)
+    {
+        var (decisions, awaited, tasks, removal, upserted) = flush.Queued;
+        var canceled = false;
+        try
+        {
+            foreach (var task in tasks)
             {
                 try
                 {
@@ -130,11 +231,11 @@ public sealed partial class SearchFlusher(
                     canceled = true;
                 }
             }
-            foreach (var (pending, ids) in queued.Awaited)
+            foreach (var (pending, ids) in awaited)
             {
                 await WaitForRemovalAsync(pending, ids, ct);
             }
-            foreach (var task in upsertTasks)
+            foreach (var task in flush.UpsertTasks)
             {
                 try
                 {
@@ -148,26 +249,24 @@ public sealed partial class SearchFlusher(
         }
         finally
         {
-            if (upsertTasks.Count > 0)
+            if (flush.UpsertTasks.Count > 0)
             {
-                await queue.UpsertsFinishedAsync(upsertTasks, CancellationToken.None);
+                await queue.UpsertsFinishedAsync(flush.UpsertTasks, CancellationToken.None);
+                flush.UpsertTasks.Clear();
             }
         }
-        var (decisions, awaited, _, removal, upserted) = queued;
         if (canceled)
         {
             // The removal lane let a takedown past this flush: nothing is completed, the next flush rebuilds the same
             // outbox entries from the state as it is now.
-            LogReplayed(batch.Listings.Count);
-            return Math.Max(1, batch.Listings.Count);
+            LogReplayed(flush.Listings);
+            return false;
         }
 
-        var counts = batch.Listings.Where(l => decisions[l.Id] != ListingWrite.Defer)
-            .ToDictionary(l => l.Id, l => l.Built.Documents.Count, StringComparer.Ordinal);
         store.Write(s =>
         {
-            s.Outbox.Complete(batch.MaxSeq, counts);
-            s.Keysets.MarkPublished(batch.Keysets, batch.GoneKeysets);
+            s.Outbox.Complete(flush.MaxSeq, later.Count == 0 ? flush.Counts : flush.Counts.Where(c => !later.Contains(c.Key)).ToDictionary(StringComparer.Ordinal));
+            s.Keysets.MarkPublished(flush.Keysets, flush.GoneKeysets);
         });
         using (var scope = await queue.EnterAsync(CancellationToken.None))
         {
@@ -180,11 +279,11 @@ public sealed partial class SearchFlusher(
                 scope.Settled(pending, ids);
             }
         }
-        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var seconds = Stopwatch.GetElapsedTime(flush.Started).TotalSeconds;
         IndexerTelemetry.FlushDuration.Record(seconds);
         IndexerTelemetry.ReportOutboxSize(store.Read(s => s.Outbox.Size()));
-        LogFlushed(batch.Listings.Count, upserted, removal?.ListingIds.Count ?? 0, awaited.Values.Sum(ids => ids.Count), decisions.Values.Count(d => d == ListingWrite.Defer), seconds * 1000);
-        return batch.Listings.Count;
+        LogFlushed(flush.Listings, upserted, removal?.ListingIds.Count ?? 0, awaited.Values.Sum(ids => ids.Count), decisions.Values.Count(d => d == ListingWrite.Defer), seconds * 1000);
+        return true;
     }
 
     /// <summary>What one flush queued: its decisions, the lane's removals it waits for, its deletion tasks and its own

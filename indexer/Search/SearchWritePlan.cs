@@ -57,8 +57,10 @@ public static class SearchWritePlan
     /// search may hold documents is filtered out of every search at once, before Meilisearch deletes it.</summary>
     public static bool Exclude(bool shown, int recorded) => !shown && recorded > 0;
 
-    /// <summary>An excluded listing leaves the filter only once search holds no document of it, or when the state shows
-    /// it again (a hidden node shown again): the filter never hides a listing that is not withdrawn, and never lets a
-    /// withdrawn one back while Meilisearch still has it.</summary>
-    public static bool ReleaseExclusion(bool shown, bool documentsLeft) => shown || !documentsLeft;
+    /// <summary>An excluded listing leaves the filter only once search holds no document of it <em>and</em> the flusher
+    /// has recorded its deletion (recorded count 0: the deletion task succeeded, so every upsert queued before it has
+    /// run; an upsert still queued in Meilisearch is not yet visible in the index, which alone would let it back), or
+    /// when the state shows it again (a hidden node shown again): the filter never hides a listing that is not
+    /// withdrawn, and never lets a withdrawn one back while Meilisearch has it or may still get it.</summary>
+    public static bool ReleaseExclusion(bool shown, bool documentsLeft, int recorded) => shown || (!documentsLeft && recorded == 0);
 }

@@ -34,9 +34,11 @@ public sealed class OutboxStore(StateSession s)
     /// <summary>Queues every listing of a node (hidden, shown again, removed).</summary>
     public void EnqueueNode(string node) => Wrote(s.Execute("INSERT INTO outbox (listing_id) SELECT id FROM listings WHERE node = @node", new { node }));
 
-    public (long MaxSeq, IReadOnlyList<string> Ids) Take(int limit)
+    /// <summary>The oldest entries after <paramref name="afterSeq"/> (0: from the start), at most
+    /// <paramref name="limit"/>: the highest seq taken and the distinct listing ids.</summary>
+    public (long MaxSeq, IReadOnlyList<string> Ids) Take(int limit, long afterSeq = 0)
     {
-        var rows = s.Query<(long Seq, string Id)>("SELECT seq, listing_id FROM outbox ORDER BY seq LIMIT @limit", new { limit });
+        var rows = s.Query<(long Seq, string Id)>("SELECT seq, listing_id FROM outbox WHERE seq > @afterSeq ORDER BY seq LIMIT @limit", new { limit, afterSeq });
         return rows.Count == 0 ? (0, []) : (rows[^1].Seq, rows.Select(r => r.Id).Distinct(StringComparer.Ordinal).ToList());
     }
 

@@ -63,10 +63,10 @@ public sealed partial class SyncRunner(
     {
         while (Volatile.Read(ref syncing.Value) && !ct.IsCancellationRequested)
         {
-            var flushed = 0;
             try
             {
-                flushed = await flusher.FlushOnceAsync(ct);
+                // Drains what the passes committed so far, several flushes queued in Meilisearch at once.
+                await flusher.FlushAllAsync(ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -76,7 +76,7 @@ public sealed partial class SyncRunner(
             {
                 LogFlushFailed(e);
             }
-            if (flushed == 0 && Volatile.Read(ref syncing.Value))
+            if (Volatile.Read(ref syncing.Value))
             {
                 try
                 {
