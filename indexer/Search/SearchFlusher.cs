@@ -58,57 +58,81 @@ public sealed partial class SearchFlusher(
     /// <summary>Flushes until the outbox is empty (bounded: stops after a number of batches), with up to
     /// <see cref="IndexerOptions.FlushPipelineDepth"/> flushes queued in Meilisearch at once: the next batch is read,
     /// built and queued while Meilisearch indexes the ones before it (it merges queued writes of one index into one
-    /// batch), and the outbox is completed flush by flush, in order. When a flush must be replayed (its upsert was
-    /// canceled) or fails, the flushes queued behind it are not completed either (completing one would complete the
-    /// entries before it): they are let go and the drain starts again from the oldest entry, rebuilding from the
-    /// state (the documents they queued are upserts of the state as it was read, so running them again is harmless).</summary>
+    /// batch), also when the state commits new outbox entries while the oldest flush is being waited for (an edit is
+    /// queued at once instead of after the flush in flight), and the outbox is completed flush by flush, in order. When
+    /// a flush must be replayed (its upsert was canceled) or fails, the flushes queued behind it are not completed
+    /// either (completing one would complete the entries before it): they are let go and the drain starts again from
+    /// the oldest entry, rebuilding from the state (the documents they queued are upserts of the state as it was read,
+    /// which run before the replay's).</summary>
     public async Task FlushAllAsync(CancellationToken ct)
     {
         await _gate.WaitAsync(ct);
         var inFlight = new Queue<InFlightFlush>();
+        var committed = NewSignal();
+        void OnCommitted() => Volatile.Read(ref committed).TrySetResult();
+        store.OutboxCommitted += OnCommitted;
         try
         {
             var depth = options.Value.FlushPipelineDepth;
             var after = 0L;
-            var keysetsQueued = false;
             for (var i = 0; i < 10_000; i++)
             {
-                if (inFlight.Count < depth && await PrepareAsync(after, !keysetsQueued, ct) is { } batch)
+                if (inFlight.Count < depth)
                 {
-                    inFlight.Enqueue(await QueueFlushAsync(batch, ct));
-                    after = Math.Max(after, batch.MaxSeq);
-                    keysetsQueued = true;
-                    continue;
+                    // Reset before reading: a commit after this read wakes the wait below.
+                    Volatile.Write(ref committed, NewSignal());
+                    if (await PrepareAsync(after, inFlight, ct) is { } batch)
+                    {
+                        inFlight.Enqueue(await QueueFlushAsync(batch, ct));
+                        after = Math.Max(after, batch.MaxSeq);
+                        continue;
+                    }
                 }
-                if (!inFlight.TryDequeue(out var oldest))
+                if (!inFlight.TryPeek(out var oldest))
                 {
                     return;
                 }
-                // A listing also in a later flush keeps the count that flush raised (the higher one stays until that
-                // flush completes: a crash in between must not leave Meilisearch holding documents past the count).
-                var later = inFlight.SelectMany(f => f.Raised).ToHashSet(StringComparer.Ordinal);
-                if (!await CompleteFlushAsync(oldest, later, ct))
+                oldest.Waiting ??= WaitFlushAsync(oldest, ct);
+                if (inFlight.Count < depth && await Task.WhenAny(oldest.Waiting, Volatile.Read(ref committed).Task) != oldest.Waiting)
+                {
+                    continue;
+                }
+                inFlight.Dequeue();
+                if (await oldest.Waiting)
+                {
+                    // A listing also in a later flush keeps the count that flush raised (the higher one stays until that
+                    // flush completes: a crash in between must not leave Meilisearch holding documents past the count).
+                    await FinishFlushAsync(oldest, inFlight.SelectMany(f => f.Raised).ToHashSet(StringComparer.Ordinal));
+                }
+                else
                 {
                     await LetGoAsync(inFlight);
                     after = 0;
-                    keysetsQueued = false;
                 }
             }
         }
         finally
         {
-            // Only on an exception (or the bound): what is still queued is neither waited for nor completed.
+            store.OutboxCommitted -= OnCommitted;
+            // Only on an exception (or the bound): what is still queued is neither completed nor waited for.
             await LetGoAsync(inFlight);
             _gate.Release();
         }
     }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Forgets queued flushes without completing their outbox entries (a later flush replays them).</summary>
     private async Task LetGoAsync(Queue<InFlightFlush> inFlight)
     {
         while (inFlight.TryDequeue(out var flush))
         {
-            if (flush.UpsertTasks.Count > 0)
+            if (flush.Waiting is { } waiting)
+            {
+                // Its wait forgets its upserts itself when it ends; its outcome no longer matters.
+                _ = waiting.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+            }
+            else if (flush.UpsertTasks.Count > 0)
             {
                 await queue.UpsertsFinishedAsync(flush.UpsertTasks, CancellationToken.None);
             }
@@ -131,19 +155,21 @@ public sealed partial class SearchFlusher(
     /// of the state, then records the new document counts ahead of sending (they may only grow here, so a crash
     /// after Meilisearch applied an add still leaves a count that makes a later removal delete them). Null when there
     /// is nothing to do. Called by <see cref="FlushOnceAsync"/>; public so the tests can interleave a removal with it.</summary>
-    public Task<FlushBatch?> PrepareAsync(CancellationToken ct) => PrepareAsync(0, true, ct);
+    public Task<FlushBatch?> PrepareAsync(CancellationToken ct) => PrepareAsync(0, [], ct);
 
     /// <summary>As <see cref="PrepareAsync(CancellationToken)"/>, for the outbox entries after
-    /// <paramref name="afterSeq"/> (a flush queued behind others); keyset chains only when <paramref name="withKeysets"/>
-    /// (the first flush of a drain: they are marked published when it completes).</summary>
-    private async Task<FlushBatch?> PrepareAsync(long afterSeq, bool withKeysets, CancellationToken ct)
+    /// <paramref name="afterSeq"/> (a flush queued behind others), with the keyset changes no flush of
+    /// <paramref name="inFlight"/> carries yet (they are marked published when that flush completes).</summary>
+    private async Task<FlushBatch?> PrepareAsync(long afterSeq, IReadOnlyCollection<InFlightFlush> inFlight, CancellationToken ct)
     {
+        var queuedKeysets = inFlight.SelectMany(f => f.Keysets).ToHashSet();
+        var queuedGone = inFlight.SelectMany(f => f.GoneKeysets).ToHashSet(StringComparer.Ordinal);
         var (batch, size) = store.Read(s =>
         {
             var (maxSeq, ids) = s.Outbox.Take(options.Value.FlushBatchSize, afterSeq);
             var snapshotSeq = s.Outbox.LastSeq();
-            IReadOnlyList<(string Node, long Version)> keysets = withKeysets ? s.Keysets.ToPublish() : [];
-            IReadOnlyList<string> gone = withKeysets ? s.Keysets.ToRemove() : [];
+            var keysets = s.Keysets.ToPublish().Where(k => !queuedKeysets.Contains(k)).ToList();
+            var gone = s.Keysets.ToRemove().Where(n => !queuedGone.Contains(n)).ToList();
             var size = s.Outbox.Size();
             if (ids.Count == 0 && keysets.Count == 0 && gone.Count == 0)
             {
@@ -169,20 +195,39 @@ public sealed partial class SearchFlusher(
     public async Task<int> SendAsync(FlushBatch batch, CancellationToken ct)
     {
         var flush = await QueueFlushAsync(batch, ct);
-        return await CompleteFlushAsync(flush, new HashSet<string>(), ct) ? batch.Listings.Count : Math.Max(1, batch.Listings.Count);
+        if (!await WaitFlushAsync(flush, ct))
+        {
+            return Math.Max(1, batch.Listings.Count);
+        }
+        await FinishFlushAsync(flush, new HashSet<string>());
+        return batch.Listings.Count;
     }
 
     /// <summary>A flush whose tasks Meilisearch has queued: what completing it needs, without its documents.</summary>
-    private sealed record InFlightFlush(
-        long MaxSeq,
-        int Listings,
-        IReadOnlyList<(string Node, long Version)> Keysets,
-        IReadOnlyList<string> GoneKeysets,
-        Dictionary<string, int> Counts,
-        IReadOnlyList<string> Raised,
-        QueuedFlush Queued,
-        List<long> UpsertTasks,
-        long Started);
+    private sealed class InFlightFlush(
+        long maxSeq,
+        int listings,
+        IReadOnlyList<(string Node, long Version)> keysets,
+        IReadOnlyList<string> goneKeysets,
+        Dictionary<string, int> counts,
+        IReadOnlyList<string> raised,
+        QueuedFlush queued,
+        List<long> upsertTasks,
+        long started)
+    {
+        public long MaxSeq => maxSeq;
+        public int Listings => listings;
+        public IReadOnlyList<(string Node, long Version)> Keysets => keysets;
+        public IReadOnlyList<string> GoneKeysets => goneKeysets;
+        public Dictionary<string, int> Counts => counts;
+        /// <summary>Every listing of the batch: their recorded counts were raised when it was read.</summary>
+        public IReadOnlyList<string> Raised => raised;
+        public QueuedFlush Queued => queued;
+        public List<long> UpsertTasks => upsertTasks;
+        public long Started => started;
+        /// <summary>The wait for its tasks, once started (<see cref="WaitFlushAsync"/>).</summary>
+        public Task<bool>? Waiting { get; set; }
+    }
 
     /// <summary>Decides and queues one flush (<see cref="QueueAsync"/>); if queueing fails, the upserts already
     /// queued are forgotten by the queue and the exception propagates.</summary>
@@ -209,13 +254,13 @@ public sealed partial class SearchFlusher(
             batch.Listings.Select(l => l.Id).ToList(), queued, upsertTasks, started);
     }
 
-    /// <summary>Waits for a queued flush's tasks and the lane's removals it depends on, then completes its outbox
-    /// entries. False when an upsert was canceled by the removal lane: nothing is completed, and the entries are
-    /// replayed from the state as it is then. Throws when a task failed (nothing completed either). The counts of
-    /// <paramref name="later"/> listings (queued again by a later flush, which raised them) are left to that flush.</summary>
-    private async Task<bool> CompleteFlushAsync(InFlightFlush flush, IReadOnlySet<string> later, CancellationToken ct)
+    /// <summary>Waits for a queued flush's tasks and the lane's removals it depends on. False when an upsert was
+    /// canceled by the removal lane: nothing may be completed, and the entries are replayed from the state as it is
+    /// then. Throws when a task failed (nothing completed either). Forgets the flush's upserts in the queue however it
+    /// ends.</summary>
+    private async Task<bool> WaitFlushAsync(InFlightFlush flush, CancellationToken ct)
     {
-        var (decisions, awaited, tasks, removal, upserted) = flush.Queued;
+        var (_, awaited, tasks, _, _) = flush.Queued;
         var canceled = false;
         try
         {
@@ -262,7 +307,15 @@ public sealed partial class SearchFlusher(
             LogReplayed(flush.Listings);
             return false;
         }
+        return true;
+    }
 
+    /// <summary>Completes a flush whose tasks succeeded: its outbox entries, the counts it recorded (except those of
+    /// <paramref name="later"/> listings, queued again by a later flush that raised them), published keysets, and the
+    /// removals it settled.</summary>
+    private async Task FinishFlushAsync(InFlightFlush flush, IReadOnlySet<string> later)
+    {
+        var (decisions, awaited, _, removal, upserted) = flush.Queued;
         store.Write(s =>
         {
             s.Outbox.Complete(flush.MaxSeq, later.Count == 0 ? flush.Counts : flush.Counts.Where(c => !later.Contains(c.Key)).ToDictionary(StringComparer.Ordinal));
@@ -283,7 +336,6 @@ public sealed partial class SearchFlusher(
         IndexerTelemetry.FlushDuration.Record(seconds);
         IndexerTelemetry.ReportOutboxSize(store.Read(s => s.Outbox.Size()));
         LogFlushed(flush.Listings, upserted, removal?.ListingIds.Count ?? 0, awaited.Values.Sum(ids => ids.Count), decisions.Values.Count(d => d == ListingWrite.Defer), seconds * 1000);
-        return true;
     }
 
     /// <summary>What one flush queued: its decisions, the lane's removals it waits for, its deletion tasks and its own

@@ -155,4 +155,49 @@ public sealed class FlushPipelineTests(MeilisearchFixture meili)
         Assert.Equal(0, indexer.Store.Read(s => s.Outbox.Size()));
         Assert.All(ids, id => Assert.Equal(2, indexer.Store.Read(s => s.Outbox.DocCount(id))));
     }
+
+    [Fact]
+    public async Task An_edit_committed_while_a_flush_is_waited_for_is_queued_at_once_not_after_it()
+    {
+        await using var indexer = new TestIndexer(meili, Pipelined);
+        await using var peer = await FakePeer.StartAsync("yerevan", time: indexer.Time);
+        var ids = peer.PublishMany(10, i => Orgs.Make($"Org {i}"));
+        await indexer.AddPeerAndSyncAsync(peer);
+        foreach (var id in ids)
+        {
+            peer.Update(id, o => Edited(o, "first"));
+        }
+        await PassAsync(indexer);
+
+        var (blocker, task) = await BlockQueueAsync(indexer);
+        var draining = Flusher(indexer).FlushAllAsync(CancellationToken.None);
+        for (var i = 0; i < 200 && (await UpsertsAsync(indexer, MeilisearchTaskStatus.Enqueued)).Count < 1; i++)
+        {
+            await Task.Delay(50);
+        }
+        var first = Assert.Single(await UpsertsAsync(indexer, MeilisearchTaskStatus.Enqueued));
+        // The state commits an edit while the drain waits for the first flush (still behind the blocker).
+        foreach (var id in ids.Take(3))
+        {
+            peer.Update(id, o => Edited(o, "second"));
+        }
+        await PassAsync(indexer);
+        for (var i = 0; i < 200 && (await UpsertsAsync(indexer, MeilisearchTaskStatus.Enqueued)).Count < 2; i++)
+        {
+            await Task.Delay(50);
+        }
+        var queued = await UpsertsAsync(indexer, MeilisearchTaskStatus.Enqueued);
+        Assert.Equal(2, queued.Count);
+        Assert.Equal(first.Uid, queued.Min(t => t.Uid));
+        await draining;
+        await DropAsync(indexer, blocker, task);
+
+        var docs = await indexer.Search.DocsAsync();
+        Assert.Equal(10, docs.Count);
+        Assert.All(docs, d => Assert.EndsWith(ids.Take(3).Contains(d.ListingId) ? "second." : "first.", d.Description["en"], StringComparison.Ordinal));
+        Assert.Equal(0, indexer.Store.Read(s => s.Outbox.Size()));
+        // Both flushes ran in one Meilisearch batch.
+        var upserts = await UpsertsAsync(indexer, MeilisearchTaskStatus.Succeeded);
+        Assert.Equal(upserts.Single(t => t.Uid == first.Uid).BatchUid, upserts.Single(t => t.Uid == queued.Max(q => q.Uid)).BatchUid);
+    }
 }
