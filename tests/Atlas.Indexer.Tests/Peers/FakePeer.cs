@@ -289,6 +289,11 @@ public static class Orgs
         ("Berlin", "DE", 52.52, 13.40), ("Tbilisi", "GE", 41.72, 44.79), ("Yerevan", "AM", 40.18, 44.51), ("Paris", "FR", 48.86, 2.35),
     ];
 
+    /// <summary>The same organisation with " <paramref name="mark"/>." appended to its English description (a test tells
+    /// versions apart by it in search).</summary>
+    public static Organisation Edited(Organisation org, string mark) =>
+        org with { Description = new Dictionary<string, string> { ["en"] = $"{org.Description["en"]} {mark}." } };
+
     public static Organisation Make(string name, int cityCount = 1, string email = "help@example.org", IReadOnlyList<string>? relatedTo = null, TimeProvider? time = null) => new(
         Name: new Dictionary<string, string> { ["en"] = name },
         Description: new Dictionary<string, string> { ["en"] = $"{name} helps people who left." },

@@ -1,8 +1,6 @@
-using System.Text.Json;
 using Atlas.Indexer.Meilisearch;
 using Atlas.Indexer.Search;
 using Atlas.Indexer.Sync;
-using Atlas.Protocol.Model;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Atlas.Indexer.Tests.Search;
@@ -41,27 +39,8 @@ public sealed class FlushPipelineTests(MeilisearchFixture meili)
             Limit = 1000,
         })).Results;
 
-    private static async Task<(string Index, long Task)> BlockQueueAsync(TestIndexer indexer)
-    {
-        var uid = MeilisearchFixture.NewIndexUid("blocker");
-        var words = "relocation visa legal aid exile media deserters prisoners refugees labour rights feminist groups".Split(' ');
-        var docs = Enumerable.Range(0, 20_000).Select(i => JsonSerializer.SerializeToElement(new Dictionary<string, object>
-        {
-            ["id"] = i,
-            ["text"] = string.Join(' ', Enumerable.Range(0, 30).Select(k => words[(i * 7 + k * 13) % words.Length] + (i % 97))),
-        })).ToList();
-        var task = await indexer.Search.Client.AddOrReplaceDocumentsAsync(uid, docs, "id");
-        return (uid, task.TaskUid);
-    }
 
-    private static async Task DropAsync(TestIndexer indexer, string index, long task)
-    {
-        await indexer.Search.Client.WaitForTaskAsync(task, TimeSpan.FromMinutes(5));
-        await indexer.Search.Client.WaitForTaskAsync(await indexer.Search.Client.DeleteIndexAsync(index), TimeSpan.FromMinutes(5));
-    }
 
-    private static Organisation Edited(Organisation org, string mark) =>
-        org with { Description = new Dictionary<string, string> { ["en"] = $"{org.Description["en"]} {mark}." } };
 
     private static async Task AssertEveryListingAsync(TestIndexer indexer, IReadOnlyList<string> ids, string? mark, int places)
     {
@@ -90,9 +69,9 @@ public sealed class FlushPipelineTests(MeilisearchFixture meili)
         await PassAsync(indexer);
         Assert.Equal(100, indexer.Store.Read(s => s.Outbox.Size()));
 
-        var (blocker, task) = await BlockQueueAsync(indexer);
+        var blocker = await QueueBlocker.StartAsync(indexer);
         await Flusher(indexer).FlushAllAsync(CancellationToken.None);
-        await DropAsync(indexer, blocker, task);
+        await blocker.DropAsync();
 
         await AssertEveryListingAsync(indexer, ids, mark: null, places: 2);
         // Four flushes of 25 listings, queued behind the blocker before the first was waited for: Meilisearch ran their
@@ -113,11 +92,11 @@ public sealed class FlushPipelineTests(MeilisearchFixture meili)
         await indexer.AddPeerAndSyncAsync(peer);
         foreach (var id in ids)
         {
-            peer.Update(id, o => Edited(o, "first"));
+            peer.Update(id, o => Orgs.Edited(o, "first"));
         }
         await PassAsync(indexer);
 
-        var (blocker, task) = await BlockQueueAsync(indexer);
+        var blocker = await QueueBlocker.StartAsync(indexer);
         var draining = Flusher(indexer).FlushAllAsync(CancellationToken.None);
         // Wait (bounded) until the four flushes are queued behind the blocker, then cancel every queued upsert, as the
         // removal lane does to let a deletion past them.
@@ -129,7 +108,7 @@ public sealed class FlushPipelineTests(MeilisearchFixture meili)
         // A newer edit of some listings lands while the canceled flushes still hold the older version.
         foreach (var id in ids.Take(10))
         {
-            peer.Update(id, o => Edited(o, "second"));
+            peer.Update(id, o => Orgs.Edited(o, "second"));
         }
         await PassAsync(indexer);
         var cancel = await indexer.Search.Client.CancelTasksAsync(new MeilisearchTaskQuery
@@ -140,7 +119,7 @@ public sealed class FlushPipelineTests(MeilisearchFixture meili)
         });
         await indexer.Search.Client.WaitForTaskAsync(cancel.TaskUid, TimeSpan.FromMinutes(5));
         await draining;
-        await DropAsync(indexer, blocker, task);
+        await blocker.DropAsync();
 
         Assert.Equal(4, (await UpsertsAsync(indexer, MeilisearchTaskStatus.Canceled)).Count);
         var docs = await indexer.Search.DocsAsync();
@@ -165,11 +144,11 @@ public sealed class FlushPipelineTests(MeilisearchFixture meili)
         await indexer.AddPeerAndSyncAsync(peer);
         foreach (var id in ids)
         {
-            peer.Update(id, o => Edited(o, "first"));
+            peer.Update(id, o => Orgs.Edited(o, "first"));
         }
         await PassAsync(indexer);
 
-        var (blocker, task) = await BlockQueueAsync(indexer);
+        var blocker = await QueueBlocker.StartAsync(indexer);
         var draining = Flusher(indexer).FlushAllAsync(CancellationToken.None);
         for (var i = 0; i < 200 && (await UpsertsAsync(indexer, MeilisearchTaskStatus.Enqueued)).Count < 1; i++)
         {
@@ -179,7 +158,7 @@ public sealed class FlushPipelineTests(MeilisearchFixture meili)
         // The state commits an edit while the drain waits for the first flush (still behind the blocker).
         foreach (var id in ids.Take(3))
         {
-            peer.Update(id, o => Edited(o, "second"));
+            peer.Update(id, o => Orgs.Edited(o, "second"));
         }
         await PassAsync(indexer);
         for (var i = 0; i < 200 && (await UpsertsAsync(indexer, MeilisearchTaskStatus.Enqueued)).Count < 2; i++)
@@ -190,7 +169,7 @@ public sealed class FlushPipelineTests(MeilisearchFixture meili)
         Assert.Equal(2, queued.Count);
         Assert.Equal(first.Uid, queued.Min(t => t.Uid));
         await draining;
-        await DropAsync(indexer, blocker, task);
+        await blocker.DropAsync();
 
         var docs = await indexer.Search.DocsAsync();
         Assert.Equal(10, docs.Count);

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Atlas.Indexer.Meilisearch;
 using Atlas.Indexer.Push;
 using Atlas.Indexer.Search;
-using Atlas.Protocol.Model;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Atlas.Indexer.Tests.Search;
@@ -48,28 +47,8 @@ public sealed class RemovalLaneTests(MeilisearchFixture meili)
             Limit = 1000,
         })).Results;
 
-    /// <summary>A large write on a scratch index, so that what is queued after it stays queued while the test acts.</summary>
-    private static async Task<(string Index, long Task)> BlockQueueAsync(TestIndexer indexer)
-    {
-        var uid = MeilisearchFixture.NewIndexUid("blocker");
-        var words = "relocation visa legal aid exile media deserters prisoners refugees labour rights feminist groups".Split(' ');
-        var docs = Enumerable.Range(0, 20_000).Select(i => JsonSerializer.SerializeToElement(new Dictionary<string, object>
-        {
-            ["id"] = i,
-            ["text"] = string.Join(' ', Enumerable.Range(0, 30).Select(k => words[(i * 7 + k * 13) % words.Length] + (i % 97))),
-        })).ToList();
-        var task = await indexer.Search.Client.AddOrReplaceDocumentsAsync(uid, docs, "id");
-        return (uid, task.TaskUid);
-    }
 
-    private static async Task DropAsync(TestIndexer indexer, string index, long task)
-    {
-        await indexer.Search.Client.WaitForTaskAsync(task, TimeSpan.FromMinutes(5));
-        await indexer.Search.Client.WaitForTaskAsync(await indexer.Search.Client.DeleteIndexAsync(index), TimeSpan.FromMinutes(5));
-    }
 
-    private static Organisation Edited(Organisation org, string mark) =>
-        org with { Description = new Dictionary<string, string> { ["en"] = $"{org.Description["en"]} {mark}." } };
 
     [Fact]
     public async Task A_takedown_is_queued_before_a_flush_that_built_the_older_version_and_that_flush_defers_it()
@@ -81,7 +60,7 @@ public sealed class RemovalLaneTests(MeilisearchFixture meili)
         var withdrawn = ids[0];
         foreach (var id in ids)
         {
-            peer.Update(id, o => Edited(o, "edited"));
+            peer.Update(id, o => Orgs.Edited(o, "edited"));
         }
         await PassAsync(indexer);
 
@@ -128,11 +107,11 @@ public sealed class RemovalLaneTests(MeilisearchFixture meili)
         var withdrawn = ids[3];
         foreach (var id in ids)
         {
-            peer.Update(id, o => Edited(o, "edited"));
+            peer.Update(id, o => Orgs.Edited(o, "edited"));
         }
         await PassAsync(indexer);
 
-        var (blocker, blockerTask) = await BlockQueueAsync(indexer);
+        var blocker = await QueueBlocker.StartAsync(indexer);
         try
         {
             // The flush queues the edited version of every listing (the withdrawn one included) behind the blocker.
@@ -159,7 +138,7 @@ public sealed class RemovalLaneTests(MeilisearchFixture meili)
         }
         finally
         {
-            await DropAsync(indexer, blocker, blockerTask);
+            await blocker.DropAsync();
         }
 
         Assert.Empty(await indexer.Search.DocsOfAsync(withdrawn));
@@ -186,7 +165,7 @@ public sealed class RemovalLaneTests(MeilisearchFixture meili)
         var withdrawn = ids[200];
         foreach (var id in ids)
         {
-            peer.Update(id, o => Edited(o, "edited"));
+            peer.Update(id, o => Orgs.Edited(o, "edited"));
         }
         await PassAsync(indexer);
 
