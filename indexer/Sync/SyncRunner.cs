@@ -50,7 +50,8 @@ public sealed partial class SyncRunner(
         }
         finally
         {
-            // The flush under way finishes its batch (cancelling it would make Meilisearch index that batch twice).
+            // The drain under way finishes (it returns once the outbox is empty; cancelling it would leave its queued
+            // batches to be indexed twice).
             Volatile.Write(ref syncing.Value, false);
             flushSignal.Signal.Set();
             await flushing;
