@@ -41,8 +41,15 @@ public sealed class SearchIndexWriterTests(MeilisearchFixture meili)
         var settings = await indexer.Search.Client.GetSettingsAsync(signed);
         Assert.False(settings.FacetSearch);
         Assert.Equal("disabled", settings.PrefixSearch);
-        Assert.Equal(["signed_id"], settings.SearchableAttributes);
+        Assert.Empty(settings.SearchableAttributes!);
         Assert.Equal("signed_id", (await indexer.Search.Client.GetIndexAsync(signed))!.PrimaryKey);
+
+        // What the card does still works (fetch by filter); the ids are no longer words anyone can search for.
+        await Writer(indexer).UpsertSignedAsync(signed, [SignedDocument.ForListing("l_1", "berlin", "h.p.s"), SignedDocument.ForListing("l_2", "berlin", "h.q.s")], CancellationToken.None);
+        var byFilter = await indexer.Search.Client.SearchAsync(signed, new SearchQuery { Q = "", Filter = "signed_id IN [\"l_1\"]" });
+        Assert.Equal(["l_1"], byFilter.Hits.Select(h => h.GetProperty("signed_id").GetString()));
+        var byText = await indexer.Search.Client.SearchAsync(signed, new SearchQuery { Q = "l_1" });
+        Assert.Empty(byText.Hits);
     }
 
     [Fact]
