@@ -22,19 +22,8 @@ public sealed partial class MeilisearchClient
     {
         ArgumentNullException.ThrowIfNull(documents);
         ArgumentNullException.ThrowIfNull(documentType);
-        var buffer = new ArrayBufferWriter<byte>(16 * 1024);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartArray();
-            foreach (var document in documents)
-            {
-                JsonSerializer.Serialize(writer, document, documentType);
-            }
-
-            writer.WriteEndArray();
-        }
-
-        return AddOrReplaceDocumentsJsonAsync(indexUid, buffer.WrittenMemory, primaryKey, cancellationToken);
+        return SendAsync(HttpMethod.Post, DocumentsPath(indexUid, primaryKey), new JsonArrayContent<T>(documents, documentType),
+            MeilisearchJsonContext.Default.MeilisearchTaskInfo, cancellationToken);
     }
 
     /// <summary>POST /indexes/{uid}/documents with documents already held as JSON elements.</summary>
@@ -52,16 +41,13 @@ public sealed partial class MeilisearchClient
         string? primaryKey = null,
         CancellationToken cancellationToken = default)
     {
-        var path = IndexPath(indexUid, "documents");
-        if (primaryKey is not null)
-        {
-            path += "?primaryKey=" + Uri.EscapeDataString(primaryKey);
-        }
-
         var content = new ReadOnlyMemoryContent(jsonArray);
         content.Headers.ContentType = JsonMediaType;
-        return SendAsync(HttpMethod.Post, path, content, MeilisearchJsonContext.Default.MeilisearchTaskInfo, cancellationToken);
+        return SendAsync(HttpMethod.Post, DocumentsPath(indexUid, primaryKey), content, MeilisearchJsonContext.Default.MeilisearchTaskInfo, cancellationToken);
     }
+
+    private static string DocumentsPath(string indexUid, string? primaryKey) =>
+        primaryKey is null ? IndexPath(indexUid, "documents") : IndexPath(indexUid, "documents") + "?primaryKey=" + Uri.EscapeDataString(primaryKey);
 
     /// <summary>POST /indexes/{uid}/documents/delete-batch [ids]</summary>
     public Task<MeilisearchTaskInfo> DeleteDocumentsAsync(

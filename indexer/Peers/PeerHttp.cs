@@ -27,6 +27,14 @@ public sealed class PeerHttp(HttpClient http, IOptions<IndexerOptions> options)
 
     public async Task<byte[]> GetAsync(Uri url, int maxBytes, CancellationToken ct)
     {
+        using var body = await GetPooledAsync(url, maxBytes, ct);
+        return body.ToArray();
+    }
+
+    /// <summary>As <see cref="GetAsync"/>, into a pooled buffer the caller disposes once it has parsed it (change pages:
+    /// megabytes each, read by the hundred during a first sync).</summary>
+    public async Task<PooledBytes> GetPooledAsync(Uri url, int maxBytes, CancellationToken ct)
+    {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(options.Value.RequestTimeout);
         try
@@ -52,9 +60,8 @@ public sealed class PeerHttp(HttpClient http, IOptions<IndexerOptions> options)
                 throw new ProtocolException(ProtocolError.TooLarge, $"{url} announces {response.Content.Headers.ContentLength} bytes; the limit is {maxBytes}.");
             }
             await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token);
-            using var body = await CappedRead.ReadAsync(stream, maxBytes, timeout.Token)
+            return await CappedRead.ReadPooledAsync(stream, maxBytes, response.Content.Headers.ContentLength, timeout.Token)
                 ?? throw new ProtocolException(ProtocolError.TooLarge, $"{url} sent more than {maxBytes} bytes; cut off.");
-            return body.ToArray();
         }
         catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
         {

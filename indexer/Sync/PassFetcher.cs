@@ -1,9 +1,11 @@
 using System.Runtime.CompilerServices;
 using System.Text;
+using Atlas.Hosting;
 using Atlas.Indexer.Peers;
 using Atlas.Indexer.State;
 using Atlas.Protocol;
 using Atlas.Protocol.Json;
+using Atlas.Protocol.Model;
 using Atlas.Protocol.Signing;
 using Atlas.Protocol.Verification;
 using Microsoft.Extensions.Options;
@@ -112,7 +114,7 @@ public sealed class PassFetcher(PeerHttp http, IOptions<IndexerOptions> options)
     {
         var node = fetched.Node;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        Task<byte[]>? prefetch = null;
+        Task<PooledBytes>? prefetch = null;
         try
         {
             for (var pages = pagesBefore + 1; ; pages++)
@@ -121,8 +123,13 @@ public sealed class PassFetcher(PeerHttp http, IOptions<IndexerOptions> options)
                 {
                     throw new ProtocolException(ProtocolError.TooLarge, $"Change feed of '{node}' needs more than {Options.MaxPagesPerPass} pages in one pass.");
                 }
-                var page = StrictJson.Parse(await (prefetch ?? FetchPage(after)), ProtocolJsonContext.Default.ChangePage, ProtocolLimits.MaxChangePageBytes);
-                prefetch = null;
+                ChangePage page;
+                using (var bytes = await (prefetch ?? FetchPage(after)))
+                {
+                    prefetch = null;
+                    // The page's bytes go back to the pool as soon as they are parsed: from here only the parsed page lives.
+                    page = StrictJson.Parse(bytes.Span, ProtocolJsonContext.Default.ChangePage, ProtocolLimits.MaxChangePageBytes);
+                }
                 if (page.Iss != node)
                 {
                     throw new ProtocolException(ProtocolError.WrongIssuer, $"Change page is from '{page.Iss}', expected '{node}'.");
@@ -173,7 +180,7 @@ public sealed class PassFetcher(PeerHttp http, IOptions<IndexerOptions> options)
                 await stop.CancelAsync();
                 try
                 {
-                    await prefetch;
+                    (await prefetch).Dispose();
                 }
                 catch (Exception)
                 {
@@ -182,7 +189,7 @@ public sealed class PassFetcher(PeerHttp http, IOptions<IndexerOptions> options)
             }
         }
 
-        Task<byte[]> FetchPage(long from) =>
-            http.GetAsync(fetched.Links.Changes(from, ProtocolLimits.MaxChangePageEntries, until), ProtocolLimits.MaxChangePageBytes, stop.Token);
+        Task<PooledBytes> FetchPage(long from) =>
+            http.GetPooledAsync(fetched.Links.Changes(from, ProtocolLimits.MaxChangePageEntries, until), ProtocolLimits.MaxChangePageBytes, stop.Token);
     }
 }

@@ -34,6 +34,7 @@ public sealed record TestOrgDocument
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(TestOrgDocument))]
+[JsonSerializable(typeof(List<TestOrgDocument>))]
 internal sealed partial class TestDocumentsJsonContext : JsonSerializerContext;
 
 /// <summary>Four listings, six places: one in three cities, one online-only.</summary>
