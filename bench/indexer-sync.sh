@@ -61,7 +61,16 @@ log "verify harness: $(cat "$RAW/verify.json")"
 
 # 3. The indexer: one full sync into the empty Meilisearch, then flush (what `sync --once` does).
 log "indexer sync --once: $TOTAL listings from $PEERS node(s)"
-/usr/bin/time -f '%e %M %U %S' -o "$RAW/indexer-time.txt" dotnet "$IDX_DLL" sync --once 2>&1 | python3 "$BENCH/tslines.py" >"$RAW/indexer.log"
+/usr/bin/time -f '%e %M %U %S' -o "$RAW/indexer-time.txt" dotnet "$IDX_DLL" sync --once 2>&1 | python3 "$BENCH/tslines.py" >"$RAW/indexer.log" &
+SYNC_JOB=$!
+# RSS trace, one sample a second: seconds since start, VmRSS, RssAnon, RssFile (kB) — where the peak falls (sync
+# phase or flush) and whether it is the heap (anon) or mapped files (the runtime's own DLLs are ~60 MB of it).
+( t0=$SECONDS; pid=""
+  for _ in $(seq 1 50); do pid=$(pgrep -f "^dotnet $IDX_DLL sync --once" | head -1); [ -n "$pid" ] && break; sleep 0.1; done
+  while [ -n "$pid" ] && [ -r "/proc/$pid/status" ]; do
+    echo "$((SECONDS - t0)) $(awk '/^VmRSS|^RssAnon|^RssFile/ {printf "%s ", $2}' "/proc/$pid/status" 2>/dev/null)"; sleep 1
+  done ) >"$RAW/indexer-rss.txt" &
+wait "$SYNC_JOB"
 read -r IDX_WALL IDX_MAXRSS_KB IDX_USER IDX_SYS <"$RAW/indexer-time.txt"
 MEILI_RSS_A=$(hwm_mb "$MEILI_PID")
 log "indexer wall ${IDX_WALL}s"
