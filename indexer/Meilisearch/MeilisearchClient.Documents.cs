@@ -22,8 +22,7 @@ public sealed partial class MeilisearchClient
     {
         ArgumentNullException.ThrowIfNull(documents);
         ArgumentNullException.ThrowIfNull(documentType);
-        return SendAsync(HttpMethod.Post, DocumentsPath(indexUid, primaryKey), new JsonArrayContent<T>(documents, documentType),
-            MeilisearchJsonContext.Default.MeilisearchTaskInfo, cancellationToken);
+        return AddOrReplaceDocumentsJsonAsync(indexUid, JsonArray.Serialize(documents, documentType), primaryKey, cancellationToken);
     }
 
     /// <summary>POST /indexes/{uid}/documents with documents already held as JSON elements.</summary>
@@ -47,7 +46,7 @@ public sealed partial class MeilisearchClient
     }
 
     private static string DocumentsPath(string indexUid, string? primaryKey) =>
-        primaryKey is null ? IndexPath(indexUid, "documents") : IndexPath(indexUid, "documents") + "?primaryKey=" + Uri.EscapeDataString(primaryKey);
+        IndexPath(indexUid, "documents") + (primaryKey is null ? "" : "?primaryKey=" + Uri.EscapeDataString(primaryKey));
 
     /// <summary>POST /indexes/{uid}/documents/delete-batch [ids]</summary>
     public Task<MeilisearchTaskInfo> DeleteDocumentsAsync(
