@@ -32,6 +32,8 @@ cleanup() {
   fi
 }
 trap cleanup INT TERM EXIT
+# A command that fails under `set -e` says which one, so a failed start is never silent.
+trap 'printf "atlas: line %s failed (exit %s): %s (logs in %s)\n" "$LINENO" "$?" "$BASH_COMMAND" "$DATA/logs" >&2' ERR
 
 wait_http() { # url, seconds
   local url=$1 deadline=$((SECONDS + ${2:-60}))

@@ -44,7 +44,15 @@ public sealed class NewcomerTests(ITestOutputHelper output)
         var started = DateTime.UtcNow;
         await using (var up = ProcessHost.Start(spec))
         {
-            await up.WaitForOutputAsync("federation is running", TimeSpan.FromMinutes(15));
+            try
+            {
+                await up.WaitForOutputAsync("federation is running", TimeSpan.FromMinutes(15));
+            }
+            finally
+            {
+                WriteLogTails(Path.Combine(data, "logs"));
+            }
+
             output.WriteLine($"federation up after {(DateTime.UtcNow - started).TotalSeconds:F0} s");
 
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
@@ -71,6 +79,26 @@ public sealed class NewcomerTests(ITestOutputHelper output)
         foreach (var port in new[] { web, meili, indexer, nodeBase + 1, nodeBase + 2, nodeBase + 3 })
         {
             await Poll.UntilAsync(() => !Listening(port), $"port {port} to close", TimeSpan.FromSeconds(20));
+        }
+    }
+
+    /// <summary>The last lines of every log the launcher wrote, so a failed start explains itself.</summary>
+    private void WriteLogTails(string logs)
+    {
+        if (!Directory.Exists(logs))
+        {
+            output.WriteLine($"(no logs in {logs})");
+            return;
+        }
+
+        foreach (var file in Directory.EnumerateFiles(logs).Order(StringComparer.Ordinal))
+        {
+            var lines = File.ReadAllLines(file);
+            output.WriteLine($"--- {Path.GetFileName(file)} (last {Math.Min(lines.Length, 15)} of {lines.Length} lines) ---");
+            foreach (var line in lines.TakeLast(15))
+            {
+                output.WriteLine(line);
+            }
         }
     }
 

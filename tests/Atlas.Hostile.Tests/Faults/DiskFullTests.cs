@@ -97,9 +97,10 @@ public sealed class DiskFullTests(ITestOutputHelper output)
         await node.CliAsync("import", await ImportFileAsync(node, "late", 150));
         try
         {
-            // (A first "Flush to search failed" may be the restart itself: a pooled connection reset. Wait for the I/O error.)
-            await Poll.UntilAsync(() => indexer.Host!.Output.Snapshot().Any(IsMeilisearchDiskError),
-                "the indexer to report Meilisearch's I/O error", TimeSpan.FromSeconds(180), TimeSpan.FromMilliseconds(250));
+            // (A first "Flush to search failed" may be the restart itself: a pooled connection reset. Wait for the flush
+            // worker's failure carrying the I/O error; the client's own warning about the task comes a moment earlier.)
+            await Poll.UntilAsync(() => FlushFailedOnDiskError(indexer.Host!.Output.Snapshot()),
+                "the flush worker to report Meilisearch's I/O error", TimeSpan.FromSeconds(180), TimeSpan.FromMilliseconds(250));
         }
         finally
         {
@@ -132,6 +133,28 @@ public sealed class DiskFullTests(ITestOutputHelper output)
     /// (EFBIG here, ENOSPC on a real full disk).</summary>
     private static bool IsMeilisearchDiskError(string line) =>
         line.Contains("io_error", StringComparison.Ordinal) || line.Contains("os error 27", StringComparison.Ordinal) || line.Contains("os error 28", StringComparison.Ordinal);
+
+    /// <summary>"Flush to search failed" followed, within its exception's first lines, by the disk error.</summary>
+    private static bool FlushFailedOnDiskError(IReadOnlyList<string> lines)
+    {
+        for (var i = 0; i < lines.Count; i++)
+        {
+            if (!lines[i].Contains("Flush to search failed", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            for (var j = i + 1; j < Math.Min(lines.Count, i + 4); j++)
+            {
+                if (IsMeilisearchDiskError(lines[j]))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
 
     private static bool IsDiskError(string line) =>
         line.Contains("disk I/O error", StringComparison.OrdinalIgnoreCase) || line.Contains("database or disk is full", StringComparison.OrdinalIgnoreCase);

@@ -189,7 +189,7 @@ public sealed class ProcessHost : IAsyncDisposable
             if (_process.HasExited)
             {
                 // Let the output readers drain so the exception carries the last lines the process printed.
-                await WaitQuietlyAsync(_process, TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+                await WaitQuietlyAsync(_process, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
                 throw new InvalidOperationException(Describe($"exited with code {_process.ExitCode} before {url} was ready"));
             }
 
@@ -228,7 +228,7 @@ public sealed class ProcessHost : IAsyncDisposable
         {
             if (_process.HasExited)
             {
-                await WaitQuietlyAsync(_process, TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+                await WaitQuietlyAsync(_process, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
                 if (Output.Contains(text))
                 {
                     return;
