@@ -48,23 +48,30 @@ public sealed partial class PeerFaultTests(ITestOutputHelper output)
         await indexer.StartAsync();
         var watch = Stopwatch.StartNew();
 
-        await Poll.UntilAsync(async () => (await indexer.DocumentsAsync()).Any(d => HostileIndexer.ListingId(d) == first), "the honest listing in search", TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(200));
+        async Task InSearchAsync(string listingId, string what, int seconds)
+        {
+            try
+            {
+                await Poll.UntilAsync(async () => (await indexer.DocumentsAsync()).Any(d => HostileIndexer.ListingId(d) == listingId), what, TimeSpan.FromSeconds(seconds), TimeSpan.FromMilliseconds(250));
+            }
+            catch (TimeoutException)
+            {
+                output.WriteLine(await indexer.StatusAsync());
+                output.WriteLine(indexer.Host!.Output.ToString());
+                throw;
+            }
+        }
+
+        // The first bound covers the process's start and its first flush (Meilisearch settings, a new index), which a
+        // loaded two-core CI machine stretches; the claim about timeliness is the second listing's.
+        await InSearchAsync(first, "the honest listing in search", 60);
         output.WriteLine($"honest listing in search after {watch.ElapsedMilliseconds} ms");
         await Task.Delay(3000);
         var second = await honest.PublishAsync(Orgs.Make("Published while the others misbehave"));
         var sw = Stopwatch.StartNew();
-        await Poll.UntilAsync(async () => (await indexer.DocumentsAsync()).Any(d => HostileIndexer.ListingId(d) == second), "a new honest listing in search", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200));
+        await InSearchAsync(second, "a new honest listing in search", 30);
         output.WriteLine($"new honest listing in search {sw.ElapsedMilliseconds} ms after publishing (poll interval 1 s)");
-        try
-        {
-            await Poll.UntilAsync(async () => (await indexer.DocumentsAsync()).Any(d => HostileIndexer.ListingId(d) == flappyListing), "the flapping peer's listing in search", TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250));
-        }
-        catch (TimeoutException)
-        {
-            output.WriteLine(await indexer.StatusAsync());
-            output.WriteLine(indexer.Host!.Output.ToString());
-            throw;
-        }
+        await InSearchAsync(flappyListing, "the flapping peer's listing in search", 60);
 
         output.WriteLine($"flapping peer converged after {watch.ElapsedMilliseconds} ms; {flapProxy.Requests} requests reached it");
 
