@@ -6,7 +6,10 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$BENCH/federation.sh"
 TOTAL=${1:-10000}; PEERS=${2:-10}
-BATCH=${BATCH:-5000}   # Indexer:FlushBatchSize default
+# The direct load's batch (5000 documents, as in every earlier run, so its figures stay comparable). The indexer flushes
+# with its own default (Indexer:FlushBatchSize, 2500 since §12.8) unless INDEXER_BATCH is given.
+BATCH=${BATCH:-5000}
+INDEXER_BATCH=${INDEXER_BATCH:-}
 build_dotnet
 [ -n "${SKIP_BUILD:-}" ] || dotnet build "$BENCH/Atlas.Bench" -c "$CONFIGURATION" -nologo -v q -clp:ErrorsOnly >/dev/null
 BENCH_DLL="$ROOT/artifacts/bin/Atlas.Bench/${CONFIGURATION,,}/Atlas.Bench.dll"
@@ -21,7 +24,8 @@ start_meili "$BENCH_TMP/meili-a" "$MPORT" "$KEY"
 MURL="http://127.0.0.1:$MPORT"
 
 export Indexer__Database="$BENCH_TMP/indexer.db" Indexer__MeilisearchUrl="$MURL" Indexer__MeilisearchKey="$KEY"
-export Indexer__MaxNewOrganisationsPerNodePerDay=1000000 Indexer__FlushBatchSize="$BATCH"
+export Indexer__MaxNewOrganisationsPerNodePerDay=1000000
+[ -z "$INDEXER_BATCH" ] || export Indexer__FlushBatchSize="$INDEXER_BATCH"
 export Logging__LogLevel__Atlas=Information Logging__Console__FormatterName=simple Logging__Console__FormatterOptions__SingleLine=true
 for i in "${!NODE_URLS[@]}"; do
   dotnet "$IDX_DLL" peers add "${NODE_URLS[$i]}" --root "$(root_kid "${NODE_URLS[$i]}")" >>"$RAW/peers.log"
@@ -61,6 +65,10 @@ log "verify harness: $(cat "$RAW/verify.json")"
 
 # 3. The indexer: one full sync into the empty Meilisearch, then flush (what `sync --once` does).
 log "indexer sync --once: $TOTAL listings from $PEERS node(s)"
+# CPU used by Meilisearch and the nodes during the sync (deltas; the indexer's comes from /usr/bin/time): on a machine
+# with few cores their sum bounds the sync's wall time from below, whatever the indexer overlaps.
+nodes_cpu() { local sum=0 p; for p in "${NODE_PIDS[@]}"; do sum=$(echo "$sum + $(cpu_s "$p")" | bc); done; echo "$sum"; }
+MEILI_CPU_0=$(cpu_s "$MEILI_PID"); NODES_CPU_0=$(nodes_cpu)
 /usr/bin/time -f '%e %M %U %S' -o "$RAW/indexer-time.txt" dotnet "$IDX_DLL" sync --once 2>&1 | python3 "$BENCH/tslines.py" >"$RAW/indexer.log" &
 SYNC_JOB=$!
 # RSS trace, one sample a second: seconds since start, VmRSS, RssAnon, RssFile (kB) — where the peak falls (sync
@@ -73,6 +81,7 @@ SYNC_JOB=$!
 wait "$SYNC_JOB"
 read -r IDX_WALL IDX_MAXRSS_KB IDX_USER IDX_SYS <"$RAW/indexer-time.txt"
 MEILI_RSS_A=$(hwm_mb "$MEILI_PID")
+MEILI_CPU_A=$(echo "$(cpu_s "$MEILI_PID") - $MEILI_CPU_0" | bc); NODES_CPU_A=$(echo "$(nodes_cpu) - $NODES_CPU_0" | bc)
 log "indexer wall ${IDX_WALL}s"
 stats=$(curl -fsS -H "Authorization: Bearer $KEY" "$MURL/indexes/organisations/stats")
 DOCS=$(echo "$stats" | python3 -c 'import sys,json;print(json.load(sys.stdin)["numberOfDocuments"])')
@@ -122,20 +131,25 @@ stop_pid "$MEILI_PID"
 #    enqueued, then wait for the last) on a second fresh instance.
 MPORT=$(free_port)
 start_meili "$BENCH_TMP/meili-b" "$MPORT" "$KEY"
+MEILI_CPU_0=$(cpu_s "$MEILI_PID")
 python3 "$BENCH/meili-load.py" "http://127.0.0.1:$MPORT" "$KEY" "$BENCH_TMP/docs.jsonl" "$BENCH_TMP/settings.json" "$BATCH" wait >"$RAW/direct-wait.json"
 MEILI_RSS_B=$(hwm_mb "$MEILI_PID")
+MEILI_CPU_B=$(echo "$(cpu_s "$MEILI_PID") - $MEILI_CPU_0" | bc)
 stop_pid "$MEILI_PID"
 MPORT=$(free_port)
 start_meili "$BENCH_TMP/meili-c" "$MPORT" "$KEY"
+MEILI_CPU_0=$(cpu_s "$MEILI_PID")
 python3 "$BENCH/meili-load.py" "http://127.0.0.1:$MPORT" "$KEY" "$BENCH_TMP/docs.jsonl" "$BENCH_TMP/settings.json" "$BATCH" pipeline >"$RAW/direct-pipeline.json"
+MEILI_CPU_C=$(echo "$(cpu_s "$MEILI_PID") - $MEILI_CPU_0" | bc)
 stop_pid "$MEILI_PID"
 log "direct (wait per batch): $(cat "$RAW/direct-wait.json")"
 log "direct (pipelined): $(cat "$RAW/direct-pipeline.json")"
 
 cat >"$RAW/meta.json" <<JSON
-{"machine": $(machine_json), "total": $TOTAL, "peers": $PEERS, "batch": $BATCH, "docs": $DOCS,
+{"machine": $(machine_json), "total": $TOTAL, "peers": $PEERS, "batch": $BATCH, "indexer_batch": "${INDEXER_BATCH:-default}", "docs": $DOCS,
  "setup_seconds": "$(cat "$FED_DIR/setup-seconds")", "idx_wall": $IDX_WALL, "idx_user": $IDX_USER, "idx_sys": $IDX_SYS,
  "idx_maxrss_kb": $IDX_MAXRSS_KB, "meili_rss_a": $MEILI_RSS_A, "meili_rss_b": $MEILI_RSS_B,
- "reindex_wall": $( [ "$REINDEX_WALL" = None ] && echo null || echo "$REINDEX_WALL")}
+ "reindex_wall": $( [ "$REINDEX_WALL" = None ] && echo null || echo "$REINDEX_WALL"),
+ "cores": $(nproc), "cpu_s": {"meili_sync": $MEILI_CPU_A, "nodes_sync": $NODES_CPU_A, "meili_direct_wait": $MEILI_CPU_B, "meili_direct_pipelined": $MEILI_CPU_C}}
 JSON
 python3 "$BENCH/sync-summary.py" "$RAW" "$RESULTS/indexer-sync-$TOTAL-$PEERS.json"

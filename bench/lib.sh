@@ -44,6 +44,12 @@ wait_http() { # url [seconds]
 
 rss_mb() { awk '/^VmRSS/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
 hwm_mb() { awk '/^VmHWM/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
+# CPU seconds (user + system, all threads) a live process has used so far; 0 when it is gone.
+cpu_s() {
+  local tick; tick=$(getconf CLK_TCK)
+  [ -r "/proc/$1/stat" ] || { echo 0; return; }
+  sed 's/^.*) //' "/proc/$1/stat" | awk -v t="$tick" '{printf "%.2f", ($12 + $13) / t}'
+}
 
 build_dotnet() {
   if [ -z "${SKIP_BUILD:-}" ]; then

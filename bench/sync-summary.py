@@ -44,8 +44,23 @@ flush_during_sync = sum(f[1] for f in flushes if sync_end is not None and f[0] <
 last_flush_end = max((f[0] for f in flushes), default=None)
 # Writers (a peer staging a page, the flusher recording doc counts) waiting ≥ 1 s behind a pass's commit.
 lock_waits = [float(mm.group(1)) / 1000 for l in lines if (mm := re.search(r"Waited (\d+) ms for the state database's write lock", l))]
+# CPU floor: everything that has to run during the sync (indexer, Meilisearch, the nodes serving their feeds) divided
+# by the cores; no overlap can make the sync faster than that. Against it, the direct load's wall time.
+cpu = m.get("cpu_s")
+cpu_floor = None
+if cpu:
+    idx_cpu = float(m["idx_user"]) + float(m["idx_sys"])
+    total_cpu = idx_cpu + float(cpu["meili_sync"]) + float(cpu["nodes_sync"])
+    cpu_floor = {
+        "cores": m["cores"], "indexer_cpu_s": round(idx_cpu, 1), "meilisearch_cpu_s_sync": cpu["meili_sync"],
+        "nodes_cpu_s_sync": cpu["nodes_sync"], "meilisearch_cpu_s_direct_wait": cpu["meili_direct_wait"],
+        "meilisearch_cpu_s_direct_pipelined": cpu["meili_direct_pipelined"],
+        "sync_cpu_floor_wall_s": round(total_cpu / m["cores"], 1),
+        "floor_ratio_over_direct_wait": round(total_cpu / m["cores"] / dw["seconds"], 3),
+        "floor_ratio_over_direct_pipelined": round(total_cpu / m["cores"] / dp["seconds"], 3),
+    }
 out = {
-    "machine": m["machine"], "total_listings": m["total"], "peers": m["peers"], "batch": m["batch"],
+    "machine": m["machine"], "total_listings": m["total"], "peers": m["peers"], "batch": m["batch"], "indexer_batch": m.get("indexer_batch"),
     "documents_in_index": m["docs"], "federation_setup_seconds_cached": m["setup_seconds"],
     "indexer": {"wall_seconds": wall, "user_cpu_s": m["idx_user"], "sys_cpu_s": m["idx_sys"],
                 "max_rss_mb": round(m["idx_maxrss_kb"] / 1024, 1), "sync_phase_end_s": sync_end,
@@ -70,9 +85,10 @@ out = {
     "ratio_indexer_over_direct_wait": round(wall / dw["seconds"], 3),
     "ratio_indexer_over_direct_pipelined": round(wall / dp["seconds"], 3),
     "ratio_flush_only_over_direct_wait": round(flush_total / dw["seconds"], 3),
+    "cpu_floor": cpu_floor,
     "reindex_wall_seconds": reindex,
     "ratio_reindex_over_direct_wait": round(reindex / dw["seconds"], 3) if reindex else None,
 }
 json.dump(out, open(outp, "w"), indent=1)
 print(json.dumps({k: out[k] for k in ("total_listings", "peers", "documents_in_index", "phases_estimate_s",
-                                      "ratio_indexer_over_direct_wait", "ratio_indexer_over_direct_pipelined")}, indent=1))
+                                      "ratio_indexer_over_direct_wait", "ratio_indexer_over_direct_pipelined", "cpu_floor")}, indent=1))

@@ -47,9 +47,11 @@ public sealed class IndexerOptions
     [Range(1, int.MaxValue)]
     public int MaxKeysetSteps { get; set; } = 64;
     /// <summary>Listings per flush: bounds one documents task (a takedown cancels it rather than waiting for it, and the
-    /// flush is replayed).</summary>
+    /// flush is replayed) and the memory of one flush (its documents built, then one JSON body per index). 2500, not
+    /// 5000: a first sync of 100,000 listings from 10 nodes peaked at 332-362 MB RSS instead of 399-438 MB, at the same
+    /// wall time within noise (docs/performance.md §12.8).</summary>
     [Range(1, int.MaxValue)]
-    public int FlushBatchSize { get; set; } = 5000;
+    public int FlushBatchSize { get; set; } = 2500;
     /// <summary>Flushes queued in Meilisearch ahead of the one being waited for while the outbox holds more than one
     /// batch (1 = each flush waits for its tasks before the next is read). The next batch is read and built while
     /// Meilisearch indexes the previous one, and Meilisearch merges queued writes of the same index into one batch;
