@@ -46,15 +46,15 @@ last_flush_end = max((f[0] for f in flushes), default=None)
 lock_waits = [float(mm.group(1)) / 1000 for l in lines if (mm := re.search(r"Waited (\d+) ms for the state database's write lock", l))]
 # CPU floor: everything that has to run during the sync (indexer, Meilisearch, the nodes serving their feeds) divided
 # by the cores; no overlap can make the sync faster than that. Against it, the direct load's wall time.
-cpu = m.get("cpu_s")
+cpu_acc = m.get("cpu_s")
 cpu_floor = None
-if cpu:
+if cpu_acc:
     idx_cpu = float(m["idx_user"]) + float(m["idx_sys"])
-    total_cpu = idx_cpu + float(cpu["meili_sync"]) + float(cpu["nodes_sync"])
+    total_cpu = idx_cpu + float(cpu_acc["meili_sync"]) + float(cpu_acc["nodes_sync"])
     cpu_floor = {
-        "cores": m["cores"], "indexer_cpu_s": round(idx_cpu, 1), "meilisearch_cpu_s_sync": cpu["meili_sync"],
-        "nodes_cpu_s_sync": cpu["nodes_sync"], "meilisearch_cpu_s_direct_wait": cpu["meili_direct_wait"],
-        "meilisearch_cpu_s_direct_pipelined": cpu["meili_direct_pipelined"],
+        "cores": m["cores"], "indexer_cpu_s": round(idx_cpu, 1), "meilisearch_cpu_s_sync": cpu_acc["meili_sync"],
+        "nodes_cpu_s_sync": cpu_acc["nodes_sync"], "meilisearch_cpu_s_direct_wait": cpu_acc["meili_direct_wait"],
+        "meilisearch_cpu_s_direct_pipelined": cpu_acc["meili_direct_pipelined"],
         "sync_cpu_floor_wall_s": round(total_cpu / m["cores"], 1),
         "floor_ratio_over_direct_wait": round(total_cpu / m["cores"] / dw["seconds"], 3),
         "floor_ratio_over_direct_pipelined": round(total_cpu / m["cores"] / dp["seconds"], 3),
