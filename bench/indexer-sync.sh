@@ -67,21 +67,16 @@ log "verify harness: $(cat "$RAW/verify.json")"
 log "indexer sync --once: $TOTAL listings from $PEERS node(s)"
 # CPU used by Meilisearch and the nodes during the sync (deltas; the indexer's comes from /usr/bin/time): on a machine
 # with few cores their sum bounds the sync's wall time from below, whatever the indexer overlaps.
-nodes_cpu() { local sum=0 p; for p in "${NODE_PIDS[@]}"; do sum=$(echo "$sum + $(cpu_s "$p")" | bc | awk '{printf "%.2f", $1}'); done; echo "$sum"; }
-MEILI_CPU_0=$(cpu_s "$MEILI_PID"); NODES_CPU_0=$(nodes_cpu)
+MEILI_CPU_0=$(cpu_s "$MEILI_PID"); NODES_CPU_0=$(cpu_sum_s "${NODE_PIDS[@]}")
 /usr/bin/time -f '%e %M %U %S' -o "$RAW/indexer-time.txt" dotnet "$IDX_DLL" sync --once 2>&1 | python3 "$BENCH/tslines.py" >"$RAW/indexer.log" &
 SYNC_JOB=$!
 # RSS trace, one sample a second: seconds since start, VmRSS, RssAnon, RssFile (kB) — where the peak falls (sync
 # phase or flush) and whether it is the heap (anon) or mapped files (the runtime's own DLLs are ~60 MB of it).
-( t0=$SECONDS; pid=""
-  for _ in $(seq 1 50); do pid=$(pgrep -f "^dotnet $IDX_DLL sync --once" | head -1); [ -n "$pid" ] && break; sleep 0.1; done
-  while [ -n "$pid" ] && [ -r "/proc/$pid/status" ]; do
-    echo "$((SECONDS - t0)) $(awk '/^VmRSS|^RssAnon|^RssFile/ {printf "%s ", $2}' "/proc/$pid/status" 2>/dev/null)"; sleep 1
-  done ) >"$RAW/indexer-rss.txt" &
+rss_trace "^dotnet $IDX_DLL sync --once" >"$RAW/indexer-rss.txt" &
 wait "$SYNC_JOB"
 read -r IDX_WALL IDX_MAXRSS_KB IDX_USER IDX_SYS <"$RAW/indexer-time.txt"
 MEILI_RSS_A=$(hwm_mb "$MEILI_PID")
-MEILI_CPU_A=$(echo "$(cpu_s "$MEILI_PID") - $MEILI_CPU_0" | bc | awk '{printf "%.2f", $1}'); NODES_CPU_A=$(echo "$(nodes_cpu) - $NODES_CPU_0" | bc | awk '{printf "%.2f", $1}')
+MEILI_CPU_A=$(cpu_delta "$(cpu_s "$MEILI_PID")" "$MEILI_CPU_0"); NODES_CPU_A=$(cpu_delta "$(cpu_sum_s "${NODE_PIDS[@]}")" "$NODES_CPU_0")
 log "indexer wall ${IDX_WALL}s"
 stats=$(curl -fsS -H "Authorization: Bearer $KEY" "$MURL/indexes/organisations/stats")
 DOCS=$(echo "$stats" | python3 -c 'import sys,json;print(json.load(sys.stdin)["numberOfDocuments"])')
@@ -134,13 +129,13 @@ start_meili "$BENCH_TMP/meili-b" "$MPORT" "$KEY"
 MEILI_CPU_0=$(cpu_s "$MEILI_PID")
 python3 "$BENCH/meili-load.py" "http://127.0.0.1:$MPORT" "$KEY" "$BENCH_TMP/docs.jsonl" "$BENCH_TMP/settings.json" "$BATCH" wait >"$RAW/direct-wait.json"
 MEILI_RSS_B=$(hwm_mb "$MEILI_PID")
-MEILI_CPU_B=$(echo "$(cpu_s "$MEILI_PID") - $MEILI_CPU_0" | bc | awk '{printf "%.2f", $1}')
+MEILI_CPU_B=$(cpu_delta "$(cpu_s "$MEILI_PID")" "$MEILI_CPU_0")
 stop_pid "$MEILI_PID"
 MPORT=$(free_port)
 start_meili "$BENCH_TMP/meili-c" "$MPORT" "$KEY"
 MEILI_CPU_0=$(cpu_s "$MEILI_PID")
 python3 "$BENCH/meili-load.py" "http://127.0.0.1:$MPORT" "$KEY" "$BENCH_TMP/docs.jsonl" "$BENCH_TMP/settings.json" "$BATCH" pipeline >"$RAW/direct-pipeline.json"
-MEILI_CPU_C=$(echo "$(cpu_s "$MEILI_PID") - $MEILI_CPU_0" | bc | awk '{printf "%.2f", $1}')
+MEILI_CPU_C=$(cpu_delta "$(cpu_s "$MEILI_PID")" "$MEILI_CPU_0")
 stop_pid "$MEILI_PID"
 log "direct (wait per batch): $(cat "$RAW/direct-wait.json")"
 log "direct (pipelined): $(cat "$RAW/direct-pipeline.json")"

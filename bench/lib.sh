@@ -50,6 +50,19 @@ cpu_s() {
   [ -r "/proc/$1/stat" ] || { echo 0; return; }
   sed 's/^.*) //' "/proc/$1/stat" | awk -v t="$tick" '{printf "%.2f", ($12 + $13) / t}'
 }
+# CPU seconds of several processes together (e.g. "${NODE_PIDS[@]}").
+cpu_sum_s() { local p sum=0; for p in "$@"; do sum=$(awk -v a="$sum" -v b="$(cpu_s "$p")" 'BEGIN {printf "%.2f", a + b}'); done; echo "$sum"; }
+# NOW - THEN of two CPU readings, as a JSON-safe number ("0.50", never ".50").
+cpu_delta() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a - b}'; }
+# One line a second until the first process matching PATTERN (pgrep -f) exits: seconds since start, VmRSS, RssAnon,
+# RssFile (kB). Run in the background, redirected to a file.
+rss_trace() {
+  local pattern=$1 t0=$SECONDS pid=""
+  for _ in $(seq 1 50); do pid=$(pgrep -f "$pattern" | head -1); [ -n "$pid" ] && break; sleep 0.1; done
+  while [ -n "$pid" ] && [ -r "/proc/$pid/status" ]; do
+    echo "$((SECONDS - t0)) $(awk '/^VmRSS|^RssAnon|^RssFile/ {printf "%s ", $2}' "/proc/$pid/status" 2>/dev/null)"; sleep 1
+  done
+}
 
 build_dotnet() {
   if [ -z "${SKIP_BUILD:-}" ]; then

@@ -20,20 +20,15 @@ export Indexer__MaxNewOrganisationsPerNodePerDay=1000000
 for i in "${!NODE_URLS[@]}"; do dotnet "$IDX_DLL" peers add "${NODE_URLS[$i]}" --root "$(root_kid "${NODE_URLS[$i]}")" >/dev/null; done
 for a in "$@"; do export "${a?}"; done
 
-nodes_cpu() { local sum=0 p; for p in "${NODE_PIDS[@]}"; do sum=$(echo "$sum + $(cpu_s "$p")" | bc | awk '{printf "%.2f", $1}'); done; echo "$sum"; }
-MEILI_CPU_0=$(cpu_s "$MEILI_PID"); NODES_CPU_0=$(nodes_cpu)
+MEILI_CPU_0=$(cpu_s "$MEILI_PID"); NODES_CPU_0=$(cpu_sum_s "${NODE_PIDS[@]}")
 log "probe $LABEL: sync --once, $TOTAL listings from $PEERS node(s) ${*:-(defaults)}"
 /usr/bin/time -f '%e %M %U %S' -o "$BENCH_TMP/time.txt" dotnet "$IDX_DLL" sync --once >"$BENCH_TMP/indexer.log" 2>&1 &
 SYNC_JOB=$!
-( t0=$SECONDS; pid=""
-  for _ in $(seq 1 50); do pid=$(pgrep -f "^dotnet $IDX_DLL sync --once" | head -1); [ -n "$pid" ] && break; sleep 0.1; done
-  while [ -n "$pid" ] && [ -r "/proc/$pid/status" ]; do
-    echo "$((SECONDS - t0)) $(awk '/^VmRSS|^RssAnon|^RssFile/ {printf "%s ", $2}' "/proc/$pid/status" 2>/dev/null)"; sleep 1
-  done ) >"$BENCH_TMP/rss.txt" &
+rss_trace "^dotnet $IDX_DLL sync --once" >"$BENCH_TMP/rss.txt" &
 wait "$SYNC_JOB" || { tail -n 20 "$BENCH_TMP/indexer.log" >&2; echo "sync-probe.sh: sync --once failed" >&2; exit 1; }
 read -r WALL MAXRSS_KB USER_S SYS_S <"$BENCH_TMP/time.txt"
-MEILI_CPU=$(echo "$(cpu_s "$MEILI_PID") - $MEILI_CPU_0" | bc | awk '{printf "%.2f", $1}')
-NODES_CPU=$(echo "$(nodes_cpu) - $NODES_CPU_0" | bc | awk '{printf "%.2f", $1}')
+MEILI_CPU=$(cpu_delta "$(cpu_s "$MEILI_PID")" "$MEILI_CPU_0")
+NODES_CPU=$(cpu_delta "$(cpu_sum_s "${NODE_PIDS[@]}")" "$NODES_CPU_0")
 OUT="$RESULTS/sync-probe-$TOTAL-$PEERS-$LABEL.json"
 python3 - "$BENCH_TMP/rss.txt" "$OUT" "$LABEL" "$TOTAL" "$PEERS" "$WALL" "$MAXRSS_KB" "$USER_S" "$SYS_S" "$MEILI_CPU" "$NODES_CPU" "$(nproc)" "$*" <<'PY'
 import json, sys
