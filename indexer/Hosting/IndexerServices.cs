@@ -37,6 +37,7 @@ public static class IndexerServices
         services.AddSingleton<SearchFlusher>();
         services.AddSingleton<RemovalLane>();
         services.AddSingleton(sp => new SearchExclusions(sp.GetRequiredService<IOptions<IndexerOptions>>().Value.MaxExcludedListings));
+        services.AddSingleton(sp => new RecentOverlay(sp.GetRequiredService<IOptions<IndexerOptions>>().Value.RecentIndexCapacity));
         services.AddSingleton<SearchTokenIssuer>();
         services.AddSingleton<Reindexer>();
         services.AddSingleton<PushHandler>();

@@ -24,6 +24,7 @@ public sealed partial class RemovalLane(
     DocumentBuilder builder,
     SearchQueue queue,
     SearchExclusions exclusions,
+    RecentOverlay overlay,
     IOptions<IndexerOptions> options,
     ILogger<RemovalLane> logger)
 {
@@ -70,6 +71,8 @@ public sealed partial class RemovalLane(
             {
                 LogExclusionsFull(overflow.Count, exclusions.Capacity);
             }
+            // Never shown from the recent index again either (also those the filter could not take).
+            overlay.Withdraw(withdrawn);
         }
         exclusions.MarkLoaded();
     }

@@ -30,14 +30,17 @@ public sealed partial class SearchFlusher(
     SearchIndexWriter writer,
     DocumentBuilder builder,
     SearchQueue queue,
+    RecentOverlay overlay,
     IOptions<IndexerOptions> options,
     ILogger<SearchFlusher> logger)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private bool _indexReady;
+    private long _flushIds;
 
     private string Index => options.Value.Index;
     private string SignedIndex => SignedIndexSettings.UidFor(options.Value.Index);
+    private string RecentIndex => RecentIndexSettings.UidFor(options.Value.Index);
 
     /// <summary>Flushes one batch; returns the number of listings it covered (0 when the outbox is empty; at least 1
     /// when the batch must be replayed at once). The signed index gets the listing JWS of every listing with documents,
@@ -139,7 +142,7 @@ public sealed partial class SearchFlusher(
         }
     }
 
-    /// <summary>Creates both indexes if missing and applies their settings (once per process; the worker does it at
+    /// <summary>Creates the indexes if missing and applies their settings (once per process; the worker does it at
     /// start, so a settings change is applied on deploy rather than in front of the first edit).</summary>
     public async Task EnsureIndexesAsync(CancellationToken ct)
     {
@@ -147,6 +150,12 @@ public sealed partial class SearchFlusher(
         {
             await writer.EnsureIndexAsync(Index, ct);
             await writer.EnsureSignedIndexAsync(SignedIndex, ct);
+            if (overlay.Enabled)
+            {
+                // Cleared at start: nothing is shown from it until a flush of this process writes it.
+                await writer.EnsureRecentIndexAsync(RecentIndex, ct);
+                overlay.Clear();
+            }
             _indexReady = true;
         }
     }
@@ -205,6 +214,7 @@ public sealed partial class SearchFlusher(
 
     /// <summary>A flush whose tasks Meilisearch has queued: what completing it needs, without its documents.</summary>
     private sealed class InFlightFlush(
+        long id,
         long maxSeq,
         int listings,
         IReadOnlyList<(string Node, long Version)> keysets,
@@ -215,6 +225,8 @@ public sealed partial class SearchFlusher(
         List<long> upsertTasks,
         long started)
     {
+        /// <summary>This process's number of the flush (<see cref="RecentOverlay"/> knows listings by it).</summary>
+        public long Id => id;
         public long MaxSeq => maxSeq;
         public int Listings => listings;
         public IReadOnlyList<(string Node, long Version)> Keysets => keysets;
@@ -234,11 +246,12 @@ public sealed partial class SearchFlusher(
     private async Task<InFlightFlush> QueueFlushAsync(FlushBatch batch, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
+        var id = Interlocked.Increment(ref _flushIds);
         var upsertTasks = new List<long>();
         QueuedFlush queued;
         try
         {
-            queued = await QueueAsync(batch, upsertTasks, ct);
+            queued = await QueueAsync(id, batch, upsertTasks, ct);
         }
         catch
         {
@@ -250,7 +263,7 @@ public sealed partial class SearchFlusher(
         }
         var counts = batch.Listings.Where(l => queued.Decisions[l.Id] != ListingWrite.Defer)
             .ToDictionary(l => l.Id, l => l.Built.Documents.Count, StringComparer.Ordinal);
-        return new InFlightFlush(batch.MaxSeq, batch.Listings.Count, batch.Keysets, batch.GoneKeysets, counts,
+        return new InFlightFlush(id, batch.MaxSeq, batch.Listings.Count, batch.Keysets, batch.GoneKeysets, counts,
             batch.Listings.Select(l => l.Id).ToList(), queued, upsertTasks, started);
     }
 
@@ -332,6 +345,7 @@ public sealed partial class SearchFlusher(
                 scope.Settled(pending, ids);
             }
         }
+        await LeaveOverlayAsync(flush.Id);
         var seconds = Stopwatch.GetElapsedTime(flush.Started).TotalSeconds;
         IndexerTelemetry.FlushDuration.Record(seconds);
         IndexerTelemetry.ReportOutboxSize(store.Read(s => s.Outbox.Size()));
@@ -349,7 +363,7 @@ public sealed partial class SearchFlusher(
 
     /// <summary>Decides and queues under the lock; the upsert tasks go to <paramref name="upsertTasks"/> as soon as
     /// Meilisearch has them (the caller forgets them however this ends).</summary>
-    private async Task<QueuedFlush> QueueAsync(FlushBatch batch, List<long> upsertTasks, CancellationToken ct)
+    private async Task<QueuedFlush> QueueAsync(long id, FlushBatch batch, List<long> upsertTasks, CancellationToken ct)
     {
         var decisions = new Dictionary<string, ListingWrite>(StringComparer.Ordinal);
         var awaited = new Dictionary<Removal, List<string>>(ReferenceEqualityComparer.Instance);
@@ -389,10 +403,23 @@ public sealed partial class SearchFlusher(
         // it): their earlier removal no longer describes search.
         scope.Upserted(shown.Select(l => l.Id));
         var signed = shown.Select(l => l.Built.Signed!).Concat(batch.Chains).ToList();
+        long? signedTask = null;
         if (signed.Count > 0)
         {
-            upsertTasks.Add((await writer.EnqueueUpsertSignedAsync(SignedIndex, signed, ct)).TaskUid);
+            signedTask = (await writer.EnqueueUpsertSignedAsync(SignedIndex, signed, ct)).TaskUid;
+            upsertTasks.Add(signedTask.Value);
             scope.UpsertsQueued(upsertTasks);
+        }
+        // The recent index next (after the signatures, before the organisations index): a small flush's listings are
+        // searchable from there as soon as this write has run (RecentOverlay). Every other listing the flush writes or
+        // deletes that is in the overlay leaves it when this flush completes.
+        var written = batch.Listings.Where(l => decisions[l.Id] != ListingWrite.Defer).Select(l => l.Id);
+        IReadOnlyDictionary<string, int>? previous = null;
+        var recent = shown.Count > 0 && overlay.TryReserve(id, shown.ToDictionary(l => l.Id, l => l.Built.Documents.Count, StringComparer.Ordinal), out previous);
+        overlay.Touch(id, written);
+        if (recent)
+        {
+            await QueueRecentAsync(id, shown, previous!, signedTask, ct);
         }
         if (docIds.Count > 0)
         {
@@ -412,6 +439,60 @@ public sealed partial class SearchFlusher(
             scope.UpsertsQueued(upsertTasks);
         }
         return new QueuedFlush(decisions, awaited, tasks, removal, documents.Count);
+    }
+
+    /// <summary>Queues a small flush's documents to the recent index (with the deletion of any earlier recent documents
+    /// of these listings past their new count, batched with them) and shows them once that write has run.</summary>
+    private async Task QueueRecentAsync(long id, IReadOnlyList<PreparedListing> shown, IReadOnlyDictionary<string, int> previous, long? signedTask, CancellationToken ct)
+    {
+        var stale = shown.SelectMany(l => SearchWritePlan.DocIdsToDelete(l.Id, ListingWrite.Replace, l.Built.Documents.Count, previous.GetValueOrDefault(l.Id))).ToList();
+        if (stale.Count > 0)
+        {
+            await writer.EnqueueDeleteDocumentsAsync(RecentIndex, stale, ct);
+        }
+        var task = (await writer.EnqueueUpsertDocumentsAsync(RecentIndex, [.. shown.SelectMany(l => l.Built.Documents)], ct)).TaskUid;
+        _ = ShowRecentAsync(id, signedTask, task, shown.Count);
+    }
+
+    /// <summary>Shows flush <paramref name="id"/>'s listings from the recent index once its write there (and the
+    /// signatures queued before it) succeeded. If either failed they are not shown: search keeps showing the
+    /// organisations index's documents until the flush completes or is replayed.</summary>
+    private async Task ShowRecentAsync(long id, long? signedTask, long recentTask, int listings)
+    {
+        try
+        {
+            if (signedTask is { } signed)
+            {
+                await writer.WaitAsync(signed, CancellationToken.None);
+            }
+            await writer.WaitAsync(recentTask, CancellationToken.None);
+            overlay.MarkVisible(id);
+            LogRecentShown(listings, id);
+        }
+        catch (Exception e)
+        {
+            LogRecentFailed(e, listings, id);
+        }
+    }
+
+    /// <summary>The flush completed in the organisations index: the listings it was the latest flush of leave the
+    /// overlay (at once: the token no longer shows them from the recent index) and their recent documents are deleted.
+    /// Deleting them is only tidiness (the token never shows a listing the overlay does not), so a failure is logged.</summary>
+    private async Task LeaveOverlayAsync(long id)
+    {
+        var left = overlay.Finish(id);
+        if (left.Count == 0)
+        {
+            return;
+        }
+        try
+        {
+            await writer.EnqueueDeleteListingsAsync(RecentIndex, left, CancellationToken.None);
+        }
+        catch (Exception e) when (e is HttpRequestException or MeilisearchException or TimeoutException)
+        {
+            LogRecentCleanupFailed(e, left.Count);
+        }
     }
 
     /// <summary>Waits for a removal the lane queued; if it did not succeed, forgets it (so the next flush deletes
@@ -440,6 +521,15 @@ public sealed partial class SearchFlusher(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Flushed {Listings} listing(s): {Upserts} document(s) upserted, {Deletes} listing(s) deleted, {Awaited} removed by the removal lane, {Deferred} left to the next flush, in {Ms:0} ms")]
     private partial void LogFlushed(int listings, int upserts, int deletes, int awaited, int deferred, double ms);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Listings} listing(s) of flush {Flush} shown from the recent index")]
+    private partial void LogRecentShown(int listings, long flush);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing {Listings} listing(s) of flush {Flush} to the recent index failed; search shows them when the organisations index has them")]
+    private partial void LogRecentFailed(Exception e, int listings, long flush);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting {Listings} listing(s) from the recent index failed (they are no longer shown from it)")]
+    private partial void LogRecentCleanupFailed(Exception e, int listings);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "A flush of {Listings} listing(s) was canceled to let a removal past it; replaying it from the state")]
     private partial void LogReplayed(int listings);

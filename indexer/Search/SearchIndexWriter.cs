@@ -26,6 +26,14 @@ public sealed class SearchIndexWriter(MeilisearchClient client, IOptions<Indexer
         }
     }
 
+    /// <summary>Creates the recent index (the organisations index's settings) if missing and deletes whatever it holds:
+    /// after a start nothing is shown from it (<see cref="Atlas.Indexer.Search.RecentOverlay"/> starts empty).</summary>
+    public async Task EnsureRecentIndexAsync(string uid, CancellationToken ct)
+    {
+        await EnsureIndexAsync(uid, ct);
+        await Wait(client.DeleteAllDocumentsAsync(uid, ct), ct);
+    }
+
     /// <summary>Creates the signed index (listing JWS and keyset chains, primary key signed_id) if missing and applies
     /// its settings.</summary>
     public Task EnsureSignedIndexAsync(string uid, CancellationToken ct) =>
@@ -114,8 +122,8 @@ public sealed class SearchIndexWriter(MeilisearchClient client, IOptions<Indexer
 
     public Task DeleteIndexAsync(string uid, CancellationToken ct) => WaitAllowing("index_not_found", () => client.DeleteIndexAsync(uid, ct), ct);
 
-    /// <summary>The map site's search-only key, for this index and its signed index (the listing JWS and keyset chains
-    /// the browser verifies cards with). Its uid is derived from the index uid, and Meilisearch derives a key
+    /// <summary>The map site's search-only key, for this index, its signed index (the listing JWS and keyset chains
+    /// the browser verifies cards with) and its recent index. Its uid is derived from the index uid, and Meilisearch derives a key
     /// from its uid and the master key, so every Meilisearch sharing the master key (the search pairs of a region,
     /// docs/deployment.md "Scaling out") gives the same key, the one the proxy forces on every search; asking again
     /// returns the existing key.</summary>
@@ -125,8 +133,9 @@ public sealed class SearchIndexWriter(MeilisearchClient client, IOptions<Indexer
         try
         {
             var signed = SignedIndexSettings.UidFor(index);
-            return (await client.CreateSearchKeyAsync([index, signed], $"atlas-map-search-{index}",
-                $"Search-only key for the map site (indexes {index} and {signed}).", uid: keyUid, cancellationToken: ct)).Key;
+            var recent = RecentIndexSettings.UidFor(index);
+            return (await client.CreateSearchKeyAsync([index, signed, recent], $"atlas-map-search-{index}",
+                $"Search-only key for the map site (indexes {index}, {signed} and {recent}).", uid: keyUid, cancellationToken: ct)).Key;
         }
         catch (MeilisearchApiException e) when (e.Code == "api_key_already_exists")
         {
@@ -134,10 +143,12 @@ public sealed class SearchIndexWriter(MeilisearchClient client, IOptions<Indexer
         }
     }
 
-    /// <summary>A UUID in v4 layout taken from SHA-256("atlas-map-search/" + index): stable across instances.</summary>
+    /// <summary>A UUID in v4 layout taken from SHA-256("atlas-map-search/2/" + index): stable across instances. The "2"
+    /// is the key's generation: Meilisearch cannot add an index to an existing key, so the key that also allows the
+    /// recent index is a new key (the first generation's key, without it, is left unused).</summary>
     public static string SearchKeyUid(string index)
     {
-        var bytes = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("atlas-map-search/" + index))[..16];
+        var bytes = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("atlas-map-search/2/" + index))[..16];
         bytes[6] = (byte)((bytes[6] & 0x0F) | 0x40);
         bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
         return new Guid(bytes, bigEndian: true).ToString();

@@ -4,11 +4,13 @@ namespace Atlas.Indexer.Search;
 
 /// <summary>Issues the <c>Authorization</c> header the proxy puts on every search (deploy/caddy: forward_auth to
 /// <c>GET /internal/search-auth</c>): a tenant token of the search-only key carrying the current
-/// <see cref="SearchExclusions"/>. The header is built once per change of the set (and renewed half-way through its
+/// <see cref="SearchExclusions"/> and the listings shown from the recent index (<see cref="RecentOverlay"/>). The
+/// header is built once per change of either set (and renewed half-way through its
 /// hour of validity), so a search costs the proxy one loopback request answered from memory. No token before the
 /// removal lane has looked at the outbox since start: a search must not run without the exclusions.</summary>
 public sealed partial class SearchTokenIssuer(
     SearchExclusions exclusions,
+    RecentOverlay overlay,
     SearchIndexWriter writer,
     IOptions<IndexerOptions> options,
     TimeProvider time,
@@ -20,7 +22,7 @@ public sealed partial class SearchTokenIssuer(
     private SearchKey? _key;
     private Issued? _current;
 
-    private sealed record Issued(long Version, string Header, DateTimeOffset RenewAt);
+    private sealed record Issued((long Exclusions, long Recent) Version, string Header, DateTimeOffset RenewAt);
 
     /// <summary>The header value (<c>Bearer …</c>), or null while the exclusions are not loaded yet.</summary>
     public async Task<string?> AuthorizationAsync(CancellationToken ct)
@@ -30,8 +32,9 @@ public sealed partial class SearchTokenIssuer(
         {
             return null;
         }
+        var recent = overlay.Snapshot();
         var now = time.GetUtcNow();
-        if (_current is { } current && current.Version == snapshot.Version && now < current.RenewAt)
+        if (_current is { } current && current.Version == (snapshot.Version, recent.Version) && now < current.RenewAt)
         {
             return current.Header;
         }
@@ -39,15 +42,16 @@ public sealed partial class SearchTokenIssuer(
         try
         {
             snapshot = exclusions.Snapshot();
-            if (_current is { } fresh && fresh.Version == snapshot.Version && now < fresh.RenewAt)
+            recent = overlay.Snapshot();
+            if (_current is { } fresh && fresh.Version == (snapshot.Version, recent.Version) && now < fresh.RenewAt)
             {
                 return fresh.Header;
             }
             var index = options.Value.Index;
             _key ??= new SearchKey(SearchIndexWriter.SearchKeyUid(index), await writer.CreateSearchKeyAsync(index, ct));
-            var token = SearchToken.Create(_key, index, snapshot.ListingIds, now + Lifetime);
-            _current = new Issued(snapshot.Version, "Bearer " + token, now + Lifetime / 2);
-            LogIssued(snapshot.ListingIds.Count, snapshot.Version);
+            var token = SearchToken.Create(_key, index, snapshot.ListingIds, now + Lifetime, overlay.Enabled ? recent.Visible : null);
+            _current = new Issued((snapshot.Version, recent.Version), "Bearer " + token, now + Lifetime / 2);
+            LogIssued(snapshot.ListingIds.Count, recent.Visible.Count, snapshot.Version, recent.Version);
             return _current.Header;
         }
         finally
@@ -56,6 +60,6 @@ public sealed partial class SearchTokenIssuer(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Search token issued excluding {Listings} listing(s) (version {Version})")]
-    private partial void LogIssued(int listings, long version);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Search token issued excluding {Listings} listing(s), {Recent} shown from the recent index (versions {Version}, {RecentVersion})")]
+    private partial void LogIssued(int listings, int recent, long version, long recentVersion);
 }

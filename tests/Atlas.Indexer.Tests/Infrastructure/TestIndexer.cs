@@ -14,10 +14,11 @@ public sealed class TestIndexer : IAsyncDisposable
 {
     private readonly TempDirectory _dir = new("atlas-idx");
 
-    public TestIndexer(MeilisearchFixture meili, Dictionary<string, string?>? settings = null, ManualTime? time = null)
+    /// <param name="index">Another indexer's index (a restart on its database), or null for a fresh one.</param>
+    public TestIndexer(MeilisearchFixture meili, Dictionary<string, string?>? settings = null, ManualTime? time = null, string? index = null)
     {
         Time = time ?? new ManualTime();
-        Index = MeilisearchFixture.NewIndexUid("idx");
+        Index = index ?? MeilisearchFixture.NewIndexUid("idx");
         Search = new SearchProbe(meili, Index);
         Settings = new Dictionary<string, string?>(IndexerProcess.CreateSettings(_dir.Combine("state.db"), meili.Url, meili.MasterKey, Index))
         {

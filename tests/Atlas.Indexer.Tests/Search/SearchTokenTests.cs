@@ -63,6 +63,24 @@ public sealed class SearchTokenTests
     }
 
     [Fact]
+    public void With_the_recent_index_its_listings_are_filtered_out_of_the_index_and_only_they_are_shown_from_it()
+    {
+        var rules = SearchToken.Rules("organisations", ["x"], ["r1", "x"]);
+        Assert.Equal(["organisations", "organisations-recent", "organisations-signed"], rules.Keys.Order(StringComparer.Ordinal));
+        string Filter(string index) => (string)((Dictionary<string, object>)rules[index])["filter"];
+        Assert.Equal("NOT listing_id IN [\"x\", \"r1\"]", Filter("organisations"));
+        // The signed index keeps the listing's signature: the card of a recent document needs it.
+        Assert.Equal("NOT listing_id IN [\"x\"]", Filter("organisations-signed"));
+        // An excluded listing is not shown from the recent index either.
+        Assert.Equal("listing_id IN [\"r1\"]", Filter("organisations-recent"));
+
+        var none = SearchToken.Rules("organisations", [], []);
+        Assert.Empty((Dictionary<string, object>)none["organisations"]);
+        Assert.Equal("listing_id IN []", (string)((Dictionary<string, object>)none["organisations-recent"])["filter"]);
+        Assert.False(SearchToken.Rules("organisations", [], null).ContainsKey("organisations-recent"));
+    }
+
+    [Fact]
     public void The_exclusion_set_is_capped_versioned_and_releases_only_what_it_is_told()
     {
         var set = new SearchExclusions(100);
