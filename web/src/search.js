@@ -224,7 +224,8 @@ export const keysetDocId = (node) => `keyset-${node}`;
 
 /**
  * Signed bytes by id from the signed index: listing documents (their JWS) and keyset-chain documents of nodes.
- * Kept small: the proxy takes bodies under 10 KB, so callers chunk long id lists (SIGNED_CHUNK ids per query).
+ * Kept small: the proxy takes bodies under 20,000 bytes (and a multi-search with the recent index's twins is about
+ * twice its queries' size), so callers chunk long id lists (SIGNED_CHUNK ids per query).
  */
 export function buildSignedQuery(signedIndex, { listingIds = [], keysetNodes = [] } = {}) {
   const ids = [...listingIds, ...keysetNodes.map(keysetDocId)];
