@@ -14,7 +14,10 @@
 // agree unless two hits are in the same relevance bucket before `sort` but differ in exactness. The merge never
 // reorders hits of one index among themselves (it interleaves two lists Meilisearch sorted).
 
-/** How many recent hits a twin asks for: more than the listings the recent index ever holds at once. */
+/**
+ * How many recent hits a twin asks for: more than the listings the recent index is meant to hold at once. Were more
+ * to match, the hits past the cap would be missing from pages (counts, totals and facets would still include them).
+ */
 export const RECENT_CAP = 100;
 
 const DEFAULT_PAGE_SIZE = 20; // Meilisearch's default `limit` and `hitsPerPage`

@@ -6,6 +6,7 @@ import {
   createClient, buildListQuery, buildCountQueries, buildMapQueries, buildSignedQuery, buildExportQuery, emptySelection,
   isRecentIndexError, SearchError,
 } from '../src/search.js';
+import { validateConfig } from '../src/config.js';
 
 const IDX = 'organisations';
 const REC = 'organisations-recent';
@@ -431,5 +432,13 @@ describe('fallback when the recent index cannot be searched', () => {
     expect(isRecentIndexError(new SearchError('HTTP 500 organisations-recent', { status: 500 }), REC)).toBe(false);
     expect(isRecentIndexError(new SearchError('HTTP 400 bad filter', { status: 400, code: 'invalid_search_filter' }), REC)).toBe(false);
     expect(isRecentIndexError(new Error('HTTP 404 organisations-recent'), REC)).toBe(false);
+  });
+});
+
+describe('config', () => {
+  it('recentIndex is off unless set', () => {
+    expect(validateConfig({ meilisearchUrl: 'http://m' }).recentIndex).toBeNull();
+    expect(validateConfig({ meilisearchUrl: 'http://m', recentIndex: '' }).recentIndex).toBeNull();
+    expect(validateConfig({ meilisearchUrl: 'http://m', recentIndex: REC }).recentIndex).toBe(REC);
   });
 });
