@@ -37,6 +37,8 @@ export function validateConfig(raw) {
     searchKey: raw.searchKey ? String(raw.searchKey) : '',
     index,
     signedIndex: raw.signedIndex ? String(raw.signedIndex) : `${index}-signed`,
+    // Only behind the token proxy, whose filter keeps the two indexes disjoint (docs/web.md "The recent index").
+    recentIndex: raw.recentIndex ? String(raw.recentIndex) : null,
     pins: pinsOf(raw.nodes),
     vocabularyUrl: raw.vocabularyUrl ? String(raw.vocabularyUrl) : null,
     nodes,

@@ -1,5 +1,6 @@
 // Query and filter building for Meilisearch (pure functions; no DOM) and a tiny fetch-based client.
 // The document shape is defined in docs/search-documents.md (the contract).
+import { twinQueries, followUpQuery, overlayResults } from './overlay.js';
 
 /** Facet groups shown in the UI; `city`/`country` are per place, `focus`/`languages` per organisation. */
 export const FACETS = Object.freeze(['country', 'city', 'focus', 'languages']);
@@ -224,7 +225,8 @@ export const keysetDocId = (node) => `keyset-${node}`;
 
 /**
  * Signed bytes by id from the signed index: listing documents (their JWS) and keyset-chain documents of nodes.
- * Kept small: the proxy takes bodies under 10 KB, so callers chunk long id lists (SIGNED_CHUNK ids per query).
+ * Kept small: the proxy takes bodies under 20,000 bytes (and a multi-search with the recent index's twins is about
+ * twice its queries' size), so callers chunk long id lists (SIGNED_CHUNK ids per query).
  */
 export function buildSignedQuery(signedIndex, { listingIds = [], keysetNodes = [] } = {}) {
   const ids = [...listingIds, ...keysetNodes.map(keysetDocId)];
@@ -235,12 +237,36 @@ export function buildSignedQuery(signedIndex, { listingIds = [], keysetNodes = [
 }
 export const SIGNED_CHUNK = 150;
 
-export class SearchError extends Error {}
+/** A failed search: `status` (HTTP, 0 for a network error) and Meilisearch's error `code` when it sent one. */
+export class SearchError extends Error {
+  constructor(message, { status = 0, code = '' } = {}) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
 
-/** Minimal Meilisearch client: multi-search over fetch, no cookies, no referrer. */
-export function createClient({ meilisearchUrl, searchKey }, fetchImpl = globalThis.fetch.bind(globalThis)) {
+/**
+ * Is this the error of a search that the recent index made fail (missing index, a token or key that does not cover
+ * it)? An HTTP 4xx whose message names the recent index, or whose Meilisearch code is about an index uid or the key.
+ */
+export function isRecentIndexError(e, recentIndex) {
+  if (!(e instanceof SearchError) || e.status < 400 || e.status > 499) return false;
+  if (recentIndex && String(e.message).includes(recentIndex)) return true;
+  return /^(index_not_found|invalid_api_key|invalid_(search_|multi_search_)?index_uid)$/.test(String(e.code));
+}
+
+/**
+ * Minimal Meilisearch client: multi-search over fetch, no cookies, no referrer. With `recentIndex` (only behind
+ * the token proxy) every query on `index` is merged with its twin on the recent index (overlay.js): the results
+ * keep the original queries' shape and order. If a search with twins fails for the recent index (isRecentIndexError)
+ * and the same search without them succeeds, this client stops asking the recent index (one console.warn).
+ */
+export function createClient({ meilisearchUrl, searchKey, index = null, recentIndex = null }, fetchImpl = globalThis.fetch.bind(globalThis)) {
   const base = String(meilisearchUrl).replace(/\/+$/, '');
-  async function multiSearch(queries, { signal } = {}) {
+  let twinning = Boolean(index && recentIndex);
+
+  async function post(queries, signal) {
     const headers = { 'Content-Type': 'application/json' };
     if (searchKey) headers.Authorization = `Bearer ${searchKey}`;
     let res;
@@ -254,12 +280,47 @@ export function createClient({ meilisearchUrl, searchKey }, fetchImpl = globalTh
       throw new SearchError('network: ' + (e && e.message));
     }
     if (!res.ok) {
-      let detail = '';
-      try { detail = (await res.json()).message || ''; } catch { /* ignore */ }
-      throw new SearchError(`HTTP ${res.status} ${detail}`.trim());
+      let detail = '', code = '';
+      try {
+        const err = await res.json();
+        detail = (err && err.message) || '';
+        code = (err && err.code) || '';
+      } catch { /* ignore */ }
+      throw new SearchError(`HTTP ${res.status} ${detail}`.trim(), { status: res.status, code: String(code) });
     }
     const body = await res.json();
     return body.results;
+  }
+
+  async function withRecent(queries, signal) {
+    const { queries: sent, plan } = twinQueries(queries, index, recentIndex);
+    if (sent.length === queries.length) return post(queries, signal); // no query on the big index
+    let results;
+    try {
+      results = await post(sent, signal);
+    } catch (e) {
+      if (!isRecentIndexError(e, recentIndex)) throw e;
+      const alone = await post(queries, signal); // throws if the failure was not about the recent index
+      if (twinning) console.warn(`Atlas: searching without the recent index "${recentIndex}" (${e.message})`);
+      twinning = false;
+      return alone;
+    }
+    // Pages past the first with recent hits: one more request for the big ranks the page needs (followUpQuery).
+    const follow = [];
+    plan.forEach((entry, i) => {
+      const query = followUpQuery(entry, results[entry.recent]);
+      if (query) follow.push({ i, query });
+    });
+    const windows = {};
+    if (follow.length) {
+      const more = await post(follow.map((f) => f.query), signal);
+      follow.forEach((f, k) => { windows[f.i] = { hits: more[k].hits || [], offset: f.query.offset }; });
+    }
+    return overlayResults(plan, results, windows);
+  }
+
+  async function multiSearch(queries, { signal } = {}) {
+    return twinning ? withRecent(queries, signal) : post(queries, signal);
   }
   return { multiSearch, search: async (q, opts) => (await multiSearch([q], opts))[0] };
 }
