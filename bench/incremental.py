@@ -10,7 +10,8 @@ SEARCH_URL is where the map site searches: the proxy's /search (KEY "-": the pro
 so a listing being taken down is already filtered out), or Meilisearch itself with a key.
 Listings are the node's active listings in a shuffled order (seed N, default 7 for edits and 11 for takedowns), from
 the K-th on (default 0): edits and takedowns run at the same time with one seed and disjoint offsets never touch the
-same listing. Polls Meilisearch every 100 ms with one filter query over every pending listing. Prints JSON.
+same listing. Polls Meilisearch every 100 ms with one multi-search (the organisations and recent indexes, as the map
+site) filtering on every pending listing. Prints JSON.
 """
 import json, random, statistics, sys, threading, time, urllib.request
 
@@ -54,6 +55,9 @@ def pick_listings(n):
     return out
 
 
+# What the map site reads (docs/web.md "The recent index"): the organisations index and the recent index, where the
+# indexer puts a small flush's listings first (behind the proxy the token makes the two disjoint).
+INDEXES = ["organisations", "organisations-recent"]
 pending = {}  # listing id -> (t_done_on_node, expected name or None for gone)
 results = {}
 lock = threading.Lock()
@@ -67,13 +71,16 @@ def poller():
         if ids:
             flt = "listing_id IN [" + ", ".join(f'"{i}"' for i in ids) + "]"
             try:
-                _, res = req(f"{meili}/indexes/organisations/search", "POST",
-                             {"q": "", "filter": flt, "limit": 10000, "attributesToRetrieve": ["listing_id", "name"]},
+                q = {"q": "", "filter": flt, "limit": 10000, "attributesToRetrieve": ["listing_id", "name"]}
+                _, res = req(f"{meili}/multi-search", "POST",
+                             {"queries": [dict(q, indexUid=index) for index in INDEXES]},
                              {} if key == "-" else {"Authorization": "Bearer " + key})
                 now = time.monotonic()
                 seen = {}
-                for h in res["hits"]:
-                    seen[h["listing_id"]] = h["name"].get("en")
+                # As the map site merges them: the recent index (last) wins for a listing both return.
+                for r in res["results"]:
+                    for h in r["hits"]:
+                        seen[h["listing_id"]] = h["name"].get("en")
                 with lock:
                     for i in ids:
                         t0, want = pending[i]
