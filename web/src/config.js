@@ -24,9 +24,20 @@ function nodeEntry(n) {
   return { id: String(n.id || ''), name: String(n.name || n.id || n.url), url, proposeUrl: page(n.proposeUrl, '/propose'), consoleUrl: page(n.consoleUrl, '/console') };
 }
 
-export function validateConfig(raw) {
+/**
+ * `meilisearchUrl` as an absolute URL: behind the proxy it is the site's own `/search` (docs/deployment.md), resolved
+ * against the page's address (`base`); an absolute URL is taken as it is.
+ */
+export function searchUrlOf(value, base = globalThis.location ? globalThis.location.href : undefined) {
+  const s = String(value || '').trim();
+  if (!s) return null;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(s) || !base) return safeUrl(s);
+  try { return safeUrl(new URL(s, base).href); } catch { return null; }
+}
+
+export function validateConfig(raw, base = undefined) {
   if (!raw || typeof raw !== 'object') throw new Error('config.json is not an object');
-  const url = safeUrl(String(raw.meilisearchUrl || ''));
+  const url = base === undefined ? searchUrlOf(raw.meilisearchUrl) : searchUrlOf(raw.meilisearchUrl, base);
   if (!url || !/^https?:/.test(url)) throw new Error('config.json: meilisearchUrl must be an http(s) URL');
   const nodes = Array.isArray(raw.nodes) ? raw.nodes
     .filter((n) => n && typeof n === 'object' && safeUrl(String(n.url || '')) && /^https?:/.test(safeUrl(String(n.url))))

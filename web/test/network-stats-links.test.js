@@ -85,6 +85,11 @@ describe('config and server helpers', () => {
     expect(own.nodes[0].proposeUrl).toBe('https://d.example/join');
     expect(own.nodes[0].consoleUrl).toBe('https://d.example/console');
     expect(() => validateConfig({ meilisearchUrl: 'javascript:1' })).toThrow();
+    // Behind the proxy (deploy/compose/web-config.example.json) the search URL is the site's own /search.
+    expect(validateConfig({ meilisearchUrl: '/search' }, 'https://atlas.example.org/map/?lang=ru').meilisearchUrl).toBe('https://atlas.example.org/search');
+    expect(() => validateConfig({ meilisearchUrl: '/search' }, 'https://atlas.example.org/')).not.toThrow();
+    expect(() => validateConfig({ meilisearchUrl: '//evil.example/search' }, 'javascript:void(0)')).toThrow();
+    expect(() => validateConfig({ meilisearchUrl: 'javascript:alert(1)' }, 'https://atlas.example.org/')).toThrow();
   });
   it('CSP connect-src is the site and the Meilisearch origin; tiles widen img-src only when configured', () => {
     expect(buildCsp({ meilisearchUrl: 'https://search.example.org/meili/' })).toBe(
