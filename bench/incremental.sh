@@ -14,6 +14,7 @@ EDITS=${EDITS:-100}; EDIT_RATE=${EDIT_RATE:-0}; TAKEDOWNS=${TAKEDOWNS:-20}; POLL
 MIXED_TAKEDOWNS=${MIXED_TAKEDOWNS:-10}; MIXED_EDITS=${MIXED_EDITS:-60}; MIXED_RATE=${MIXED_RATE:-2}
 POLL=${POLL:-30}; PAUSE=${PAUSE:-61}
 ((PEERS >= 2)) || die "needs at least 2 peers (one pushing, one poll-only)"
+command -v caddy >/dev/null || die "caddy is not installed (the bench searches through deploy/caddy): apt-get install -y caddy (tests/run.sh installs it)"
 build_dotnet
 MEILI=$(meili_bin)
 new_tmp

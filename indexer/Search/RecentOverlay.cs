@@ -52,6 +52,18 @@ public sealed class RecentOverlay(int capacity)
         }
     }
 
+    /// <summary>How many more listings fit (0 when the recent index is off).</summary>
+    public int Room
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return Math.Max(0, Capacity - _entries.Count);
+            }
+        }
+    }
+
     /// <summary>Flush <paramref name="flush"/> writes these listings (id → documents built) to the recent index. False,
     /// and nothing changed, when they do not all fit. Otherwise each becomes the listing's latest and recent flush, and
     /// the result says, per listing, how many documents the recent index may hold of it from an earlier write (the

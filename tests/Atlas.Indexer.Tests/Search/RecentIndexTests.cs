@@ -153,6 +153,44 @@ public sealed class RecentIndexTests(MeilisearchFixture meili)
     }
 
     [Fact]
+    public async Task An_edit_committed_while_the_drain_waits_for_the_organisations_index_goes_to_the_recent_index_at_once()
+    {
+        // Depth 1: without the recent index's room, the drain would wait for the first flush's write before it read the
+        // second edit.
+        await using var indexer = new TestIndexer(meili, new() { ["Indexer:FlushPipelineDepth"] = "1" });
+        await using var peer = await FakePeer.StartAsync("tbilisi", time: indexer.Time);
+        var ids = peer.PublishMany(3, i => Orgs.Make($"Org {i}"));
+        await indexer.AddPeerAndSyncAsync(peer);
+        peer.Update(ids[0], o => Orgs.Edited(o, "first"));
+        await PassAsync(indexer);
+
+        var blocker = await QueueBlocker.StartAsync(indexer);
+        var draining = Flusher(indexer).FlushAllAsync(CancellationToken.None);
+        for (var i = 0; i < 200 && (await TasksAsync(indexer, Recent(indexer), MeilisearchTaskStatus.Enqueued)).Count < 1; i++)
+        {
+            await Task.Delay(50);
+        }
+        peer.Update(ids[1], o => Orgs.Edited(o, "second"));
+        await PassAsync(indexer);
+        for (var i = 0; i < 200 && (await TasksAsync(indexer, Recent(indexer), MeilisearchTaskStatus.Enqueued)).Count < 2; i++)
+        {
+            await Task.Delay(50);
+        }
+        // Both recent writes are queued while the first flush's write to the organisations index has not run.
+        Assert.Equal(2, (await TasksAsync(indexer, Recent(indexer), MeilisearchTaskStatus.Enqueued)).Count);
+        Assert.Equal(2, (await TasksAsync(indexer, indexer.Index, MeilisearchTaskStatus.Enqueued)).Count);
+        await blocker.DropAsync();
+        await draining;
+
+        var seen = await SeenAsync(indexer);
+        Assert.All(seen.Hits, h => Assert.Equal("organisations", h.From));
+        Assert.EndsWith("first.", seen.Hits.Single(h => h.Listing == ids[0]).Description, StringComparison.Ordinal);
+        Assert.EndsWith("second.", seen.Hits.Single(h => h.Listing == ids[1]).Description, StringComparison.Ordinal);
+        Assert.Equal(0, Overlay(indexer).Count);
+        Assert.Equal(0, indexer.Store.Read(s => s.Outbox.Size()));
+    }
+
+    [Fact]
     public async Task A_takedown_of_a_listing_shown_from_the_recent_index_hides_it_at_once_also_beyond_the_filters_capacity()
     {
         // MaxExcludedListings 0: no search-time exclusion, the lane deletes at once from the organisations and signed
