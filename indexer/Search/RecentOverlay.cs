@@ -160,11 +160,11 @@ public sealed class RecentOverlay(int capacity)
     }
 
     /// <summary>Flush <paramref name="flush"/> completed in the organisations index: the listings it was the latest flush
-    /// of leave the overlay (the organisations index now holds what they showed, or their deletion); returns them, for
-    /// the deletion of their recent documents.</summary>
-    public IReadOnlyList<string> Finish(long flush)
+    /// of leave the overlay (the organisations index now holds what they showed, or their deletion); returns them with
+    /// how many documents the recent index may hold of each, for their deletion by id.</summary>
+    public IReadOnlyList<(string Id, int Documents)> Finish(long flush)
     {
-        var left = new List<string>();
+        var left = new List<(string Id, int Documents)>();
         var changed = false;
         lock (_lock)
         {
@@ -174,7 +174,7 @@ public sealed class RecentOverlay(int capacity)
                 if (entry.Latest == flush)
                 {
                     builder.Remove(id);
-                    left.Add(id);
+                    left.Add((id, entry.RecentDocs));
                 }
             }
             changed = left.Count > 0 && Commit(builder);

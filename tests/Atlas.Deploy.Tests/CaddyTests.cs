@@ -264,6 +264,21 @@ public sealed class CaddyProxyTests : IClassFixture<CaddyFixture>
         Assert.Empty(meili.Requests);
     }
 
+    /// <summary>The limit is 19,999 bytes: a multi-search with the recent index's twins (docs/web.md) is about twice its
+    /// queries' size and must pass; one byte more is refused.</summary>
+    [Theory]
+    [InlineData(19_999, true)]
+    [InlineData(20_000, false)]
+    public void Search_bodies_up_to_19999_bytes_pass(int size, bool passes)
+    {
+        var body = "{\"q\":\"" + new string('a', size - 8) + "\"}";
+        Assert.Equal(size, System.Text.Encoding.UTF8.GetByteCount(body));
+        var r = Raw.Send(sitePort, "POST", "/search/multi-search", body);
+        Assert.Equal(passes, r.Status == 200);
+        Thread.Sleep(passes ? 0 : 300);
+        Assert.Equal(passes ? 1 : 0, meili.Requests.Count);
+    }
+
     [Fact]
     public void Static_site_carries_the_security_headers()
     {

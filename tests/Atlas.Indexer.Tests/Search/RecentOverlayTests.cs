@@ -29,10 +29,10 @@ public sealed class RecentOverlayTests
 
         // A later flush that writes only the organisations index keeps "a" shown until it completes.
         overlay.Touch(3, ["a", "unknown"]);
-        Assert.Equal(["b"], overlay.Finish(1));
+        Assert.Equal(["b"], overlay.Finish(1).Select(l => l.Id));
         Assert.Equal(["a"], overlay.Snapshot().Visible);
-        Assert.Empty(overlay.Finish(2));
-        Assert.Equal(["a"], overlay.Finish(3));
+        Assert.Empty(overlay.Finish(2).Select(l => l.Id));
+        Assert.Equal(["a"], overlay.Finish(3).Select(l => l.Id));
         Assert.Empty(overlay.Snapshot().Visible);
         Assert.Equal(0, overlay.Count);
         Assert.Equal(3, changes);
@@ -48,10 +48,10 @@ public sealed class RecentOverlayTests
         // Documents 1 and 2 of the first write must be deleted with the second one's.
         Assert.Equal(3, previous["a"]);
         Assert.Equal(["a"], overlay.Snapshot().Visible);
-        // The first flush completing does not take it out: the second is its latest.
+        // The first flush completing does not take it out: the second is its latest. Up to 3 documents are deleted then.
         Assert.Empty(overlay.Finish(1));
         Assert.Equal(["a"], overlay.Snapshot().Visible);
-        Assert.Equal(["a"], overlay.Finish(2));
+        Assert.Equal([("a", 3)], overlay.Finish(2));
     }
 
     [Fact]
@@ -83,7 +83,7 @@ public sealed class RecentOverlayTests
         Assert.Equal(["b"], overlay.Snapshot().Visible);
         // Still known, so its recent documents are deleted when its latest flush completes.
         Assert.Equal(2, overlay.Count);
-        Assert.Equal(["a"], overlay.Finish(2));
+        Assert.Equal([("a", 1)], overlay.Finish(2));
 
         overlay.Clear();
         Assert.Empty(overlay.Snapshot().Visible);
