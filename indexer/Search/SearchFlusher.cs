@@ -80,12 +80,12 @@ public sealed partial class SearchFlusher(
             var after = 0L;
             for (var i = 0; i < 10_000; i++)
             {
-                var limit = BatchLimit(inFlight.Count, depth);
+                var (limit, whole) = BatchLimit(inFlight.Count, depth);
                 if (limit > 0)
                 {
                     // Reset before reading: a commit after this read wakes the wait below.
                     Volatile.Write(ref committed, NewSignal());
-                    if (await PrepareAsync(after, inFlight, limit, ct) is { } batch)
+                    if (await PrepareAsync(after, inFlight, limit, whole, ct) is { } batch)
                     {
                         inFlight.Enqueue(await QueueFlushAsync(batch, ct));
                         after = Math.Max(after, batch.MaxSeq);
@@ -165,32 +165,38 @@ public sealed partial class SearchFlusher(
     /// of the state, then records the new document counts ahead of sending (they may only grow here, so a crash
     /// after Meilisearch applied an add still leaves a count that makes a later removal delete them). Null when there
     /// is nothing to do. Called by <see cref="FlushOnceAsync"/>; public so the tests can interleave a removal with it.</summary>
-    public Task<FlushBatch?> PrepareAsync(CancellationToken ct) => PrepareAsync(0, [], options.Value.FlushBatchSize, ct);
+    public Task<FlushBatch?> PrepareAsync(CancellationToken ct) => PrepareAsync(0, [], options.Value.FlushBatchSize, false, ct);
 
     /// <summary>How many listings the next flush of the drain may take: a full batch while fewer than
-    /// <paramref name="depth"/> flushes are queued; beyond that only as many as the recent index has room for (up to
-    /// <c>4 × depth</c> flushes), so an edit that commits while the pipeline waits for the organisations index is still
-    /// written to the recent index at once instead of after that write (a queued flush holds ids and counts only).
-    /// 0: wait for the oldest flush.</summary>
-    private int BatchLimit(int queued, int depth) =>
-        queued < depth ? options.Value.FlushBatchSize
-        : queued < 4 * depth ? overlay.Room
-        : 0;
+    /// <paramref name="depth"/> flushes are queued; beyond that (up to <c>4 × depth</c> flushes) only the rest of the
+    /// outbox, and only when all of it fits in the recent index (<c>Whole</c>): an edit that commits while the pipeline
+    /// waits for the organisations index is still written to the recent index at once instead of after that write, and
+    /// a backlog (a first sync) keeps its full batches. A queued flush holds ids and counts only. 0: wait for the
+    /// oldest flush.</summary>
+    private (int Limit, bool Whole) BatchLimit(int queued, int depth) =>
+        queued < depth ? (options.Value.FlushBatchSize, false)
+        : queued < 4 * depth ? (overlay.Room, true)
+        : (0, false);
 
     /// <summary>As <see cref="PrepareAsync(CancellationToken)"/>, for the outbox entries after
     /// <paramref name="afterSeq"/> (a flush queued behind others), with the keyset changes no flush of
     /// <paramref name="inFlight"/> carries yet (they are marked published when that flush completes).</summary>
-    private async Task<FlushBatch?> PrepareAsync(long afterSeq, IReadOnlyCollection<InFlightFlush> inFlight, int limit, CancellationToken ct)
+    private async Task<FlushBatch?> PrepareAsync(long afterSeq, IReadOnlyCollection<InFlightFlush> inFlight, int limit, bool whole, CancellationToken ct)
     {
         var queuedKeysets = inFlight.SelectMany(f => f.Keysets).ToHashSet();
         var queuedGone = inFlight.SelectMany(f => f.GoneKeysets).ToHashSet(StringComparer.Ordinal);
         var (batch, size) = store.Read(s =>
         {
-            var (maxSeq, ids) = s.Outbox.Take(limit, afterSeq);
+            var (maxSeq, ids) = s.Outbox.Take(whole ? limit + 1 : limit, afterSeq);
+            var size = s.Outbox.Size();
+            if (whole && ids.Count > limit)
+            {
+                // More than fits in the recent index: left to the next full batch.
+                return ((FlushBatch?)null, size);
+            }
             var snapshotSeq = s.Outbox.LastSeq();
             var keysets = s.Keysets.ToPublish().Where(k => !queuedKeysets.Contains(k)).ToList();
             var gone = s.Keysets.ToRemove().Where(n => !queuedGone.Contains(n)).ToList();
-            var size = s.Outbox.Size();
             if (ids.Count == 0 && keysets.Count == 0 && gone.Count == 0)
             {
                 return ((FlushBatch?)null, size);

@@ -191,6 +191,25 @@ public sealed class RecentIndexTests(MeilisearchFixture meili)
     }
 
     [Fact]
+    public async Task A_backlog_larger_than_the_recent_index_keeps_its_full_batches()
+    {
+        // Depth 1 and batches of 40: the first flush takes 40 listings (and 40 of the recent index's 50 places); the 60
+        // left do not fit in the 10 places left, so they wait for full batches instead of trickling out 10 at a time.
+        await using var indexer = new TestIndexer(meili, new() { ["Indexer:FlushPipelineDepth"] = "1", ["Indexer:FlushBatchSize"] = "40" });
+        await using var peer = await FakePeer.StartAsync("vilnius", time: indexer.Time);
+        var ids = peer.PublishMany(100, i => Orgs.Make($"Org {i}", cityCount: 2));
+        indexer.AddPeer(peer);
+        await PassAsync(indexer);
+        await indexer.FlushAsync();
+
+        var upserts = (await TasksAsync(indexer, indexer.Index, MeilisearchTaskStatus.Succeeded))
+            .OrderBy(t => t.Uid).Select(t => t.Details!.Value.GetProperty("receivedDocuments").GetInt32()).ToList();
+        Assert.Equal([80, 80, 40], upserts);
+        Assert.Equal(200, (await indexer.Search.DocsAsync()).Count);
+        Assert.Equal(0, Overlay(indexer).Count);
+    }
+
+    [Fact]
     public async Task A_takedown_of_a_listing_shown_from_the_recent_index_hides_it_at_once_also_beyond_the_filters_capacity()
     {
         // MaxExcludedListings 0: no search-time exclusion, the lane deletes at once from the organisations and signed
