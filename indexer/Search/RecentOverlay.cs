@@ -24,13 +24,14 @@ public sealed class RecentOverlay(int capacity)
 
     private sealed record Entry(long Latest, long Recent, int RecentDocs, bool Visible);
 
+    /// <summary>No flush has this id: a withdrawn listing's recent documents are never shown again.</summary>
+    private const long Hidden = -1;
+
     private readonly Lock _lock = new();
-    private ImmutableDictionary<string, Entry> _entries = ImmutableDictionary.Create<string, Entry>(StringComparer.Ordinal);
+    // Only ever read and written under the lock; what leaves it is the immutable visible set of a snapshot.
+    private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private ImmutableSortedSet<string> _visible = ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
     private long _version;
-
-    /// <summary>Raised after every change of the visible set (outside the lock).</summary>
-    public event Action? Changed;
 
     public RecentSnapshot Snapshot()
     {
@@ -72,24 +73,21 @@ public sealed class RecentOverlay(int capacity)
     public bool TryReserve(long flush, IReadOnlyDictionary<string, int> documents, out IReadOnlyDictionary<string, int> previous)
     {
         var before = new Dictionary<string, int>(StringComparer.Ordinal);
+        previous = before;
         lock (_lock)
         {
             var added = documents.Keys.Count(id => !_entries.ContainsKey(id));
             if (!Enabled || documents.Count == 0 || _entries.Count + added > Capacity)
             {
-                previous = before;
                 return false;
             }
-            var builder = _entries.ToBuilder();
             foreach (var (id, count) in documents)
             {
-                var old = builder.GetValueOrDefault(id);
+                var old = _entries.GetValueOrDefault(id);
                 before[id] = old?.RecentDocs ?? 0;
-                builder[id] = new Entry(flush, flush, Math.Max(old?.RecentDocs ?? 0, count), old?.Visible ?? false);
+                _entries[id] = new Entry(flush, flush, Math.Max(old?.RecentDocs ?? 0, count), old?.Visible ?? false);
             }
-            _entries = builder.ToImmutable();
         }
-        previous = before;
         return true;
     }
 
@@ -99,15 +97,13 @@ public sealed class RecentOverlay(int capacity)
     {
         lock (_lock)
         {
-            var builder = _entries.ToBuilder();
             foreach (var id in listingIds)
             {
-                if (builder.TryGetValue(id, out var entry))
+                if (_entries.TryGetValue(id, out var entry))
                 {
-                    builder[id] = entry with { Latest = flush };
+                    _entries[id] = entry with { Latest = flush };
                 }
             }
-            _entries = builder.ToImmutable();
         }
     }
 
@@ -115,23 +111,16 @@ public sealed class RecentOverlay(int capacity)
     /// queued before it): its listings whose recent documents are still that flush's are shown from now on.</summary>
     public void MarkVisible(long flush)
     {
-        var changed = false;
         lock (_lock)
         {
-            var builder = _entries.ToBuilder();
-            foreach (var (id, entry) in _entries)
+            foreach (var (id, entry) in _entries.ToList())
             {
                 if (entry.Recent == flush && !entry.Visible)
                 {
-                    builder[id] = entry with { Visible = true };
-                    changed = true;
+                    _entries[id] = entry with { Visible = true };
                 }
             }
-            changed = changed && Commit(builder);
-        }
-        if (changed)
-        {
-            Changed?.Invoke();
+            UpdateVisible();
         }
     }
 
@@ -140,22 +129,16 @@ public sealed class RecentOverlay(int capacity)
     /// until their latest flush completes, so their recent documents are still deleted then.</summary>
     public void Withdraw(IEnumerable<string> listingIds)
     {
-        bool changed;
         lock (_lock)
         {
-            var builder = _entries.ToBuilder();
             foreach (var id in listingIds)
             {
-                if (builder.TryGetValue(id, out var entry) && (entry.Visible || entry.Recent != Hidden))
+                if (_entries.TryGetValue(id, out var entry))
                 {
-                    builder[id] = entry with { Recent = Hidden, Visible = false };
+                    _entries[id] = entry with { Recent = Hidden, Visible = false };
                 }
             }
-            changed = Commit(builder);
-        }
-        if (changed)
-        {
-            Changed?.Invoke();
+            UpdateVisible();
         }
     }
 
@@ -164,57 +147,37 @@ public sealed class RecentOverlay(int capacity)
     /// how many documents the recent index may hold of each, for their deletion by id.</summary>
     public IReadOnlyList<(string Id, int Documents)> Finish(long flush)
     {
-        var left = new List<(string Id, int Documents)>();
-        var changed = false;
         lock (_lock)
         {
-            var builder = _entries.ToBuilder();
-            foreach (var (id, entry) in _entries)
+            var left = _entries.Where(e => e.Value.Latest == flush).Select(e => (e.Key, e.Value.RecentDocs)).ToList();
+            foreach (var (id, _) in left)
             {
-                if (entry.Latest == flush)
-                {
-                    builder.Remove(id);
-                    left.Add((id, entry.RecentDocs));
-                }
+                _entries.Remove(id);
             }
-            changed = left.Count > 0 && Commit(builder);
+            UpdateVisible();
+            return left;
         }
-        if (changed)
-        {
-            Changed?.Invoke();
-        }
-        return left;
     }
 
     /// <summary>Forgets everything (the recent index was cleared).</summary>
     public void Clear()
     {
-        bool changed;
         lock (_lock)
         {
-            changed = Commit(ImmutableDictionary.CreateBuilder<string, Entry>(StringComparer.Ordinal));
-        }
-        if (changed)
-        {
-            Changed?.Invoke();
+            _entries.Clear();
+            UpdateVisible();
         }
     }
 
-    /// <summary>No flush has this id: a withdrawn listing's recent documents are never shown again.</summary>
-    private const long Hidden = -1;
-
-    /// <summary>Stores the entries; true when the visible set changed (then the version moves on).</summary>
-    private bool Commit(ImmutableDictionary<string, Entry>.Builder builder)
+    /// <summary>Under the lock, after a change of the entries: the visible set, and a new version when it changed.</summary>
+    private void UpdateVisible()
     {
-        _entries = builder.ToImmutable();
         var visible = ImmutableSortedSet.CreateRange(StringComparer.Ordinal, _entries.Where(e => e.Value.Visible).Select(e => e.Key));
-        if (visible.SetEquals(_visible))
+        if (!visible.SetEquals(_visible))
         {
-            return false;
+            _visible = visible;
+            _version++;
         }
-        _visible = visible;
-        _version++;
-        return true;
     }
 }
 

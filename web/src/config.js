@@ -37,7 +37,7 @@ export function searchUrlOf(value, base = globalThis.location ? globalThis.locat
 
 export function validateConfig(raw, base = undefined) {
   if (!raw || typeof raw !== 'object') throw new Error('config.json is not an object');
-  const url = base === undefined ? searchUrlOf(raw.meilisearchUrl) : searchUrlOf(raw.meilisearchUrl, base);
+  const url = searchUrlOf(raw.meilisearchUrl, base); // undefined base: searchUrlOf's default, the page's address
   if (!url || !/^https?:/.test(url)) throw new Error('config.json: meilisearchUrl must be an http(s) URL');
   const nodes = Array.isArray(raw.nodes) ? raw.nodes
     .filter((n) => n && typeof n === 'object' && safeUrl(String(n.url || '')) && /^https?:/.test(safeUrl(String(n.url))))

@@ -87,10 +87,7 @@ public sealed class RecentIndexTests(MeilisearchFixture meili)
     {
         var blocker = await QueueBlocker.StartAsync(indexer);
         var flushing = Flusher(indexer).FlushOnceAsync(CancellationToken.None);
-        for (var i = 0; i < 200 && (await TasksAsync(indexer, indexer.Index, MeilisearchTaskStatus.Enqueued)).Count == 0; i++)
-        {
-            await Task.Delay(50);
-        }
+        await UntilAsync(async () => (await TasksAsync(indexer, indexer.Index, MeilisearchTaskStatus.Enqueued)).Count > 0);
         var held = await TasksAsync(indexer, indexer.Index, MeilisearchTaskStatus.Enqueued);
         Assert.Single(held);
         // The recent index's write was queued before it.
@@ -100,10 +97,7 @@ public sealed class RecentIndexTests(MeilisearchFixture meili)
         await blocker.DropAsync();
         // Not completed: the flush is replayed later.
         Assert.True(await flushing >= 1);
-        for (var i = 0; i < 200 && Overlay(indexer).Snapshot().Visible.Count < expectShown; i++)
-        {
-            await Task.Delay(50);
-        }
+        await UntilAsync(() => Task.FromResult(Overlay(indexer).Snapshot().Visible.Count >= expectShown));
         Assert.Equal(expectShown, Overlay(indexer).Snapshot().Visible.Count);
     }
 
@@ -166,16 +160,10 @@ public sealed class RecentIndexTests(MeilisearchFixture meili)
 
         var blocker = await QueueBlocker.StartAsync(indexer);
         var draining = Flusher(indexer).FlushAllAsync(CancellationToken.None);
-        for (var i = 0; i < 200 && (await TasksAsync(indexer, Recent(indexer), MeilisearchTaskStatus.Enqueued)).Count < 1; i++)
-        {
-            await Task.Delay(50);
-        }
+        await UntilAsync(async () => (await TasksAsync(indexer, Recent(indexer), MeilisearchTaskStatus.Enqueued)).Count >= 1);
         peer.Update(ids[1], o => Orgs.Edited(o, "second"));
         await PassAsync(indexer);
-        for (var i = 0; i < 200 && (await TasksAsync(indexer, Recent(indexer), MeilisearchTaskStatus.Enqueued)).Count < 2; i++)
-        {
-            await Task.Delay(50);
-        }
+        await UntilAsync(async () => (await TasksAsync(indexer, Recent(indexer), MeilisearchTaskStatus.Enqueued)).Count >= 2);
         // Both recent writes are queued while the first flush's write to the organisations index has not run.
         Assert.Equal(2, (await TasksAsync(indexer, Recent(indexer), MeilisearchTaskStatus.Enqueued)).Count);
         Assert.Equal(2, (await TasksAsync(indexer, indexer.Index, MeilisearchTaskStatus.Enqueued)).Count);
@@ -306,21 +294,25 @@ public sealed class RecentIndexTests(MeilisearchFixture meili)
     private static async Task<int> RecentDocumentsAsync(TestIndexer indexer) =>
         (await indexer.Search.Client.SearchAsync(Recent(indexer), new SearchQuery { Limit = 1000 })).Hits.Count;
 
-    private static async Task WaitForNoTasksAsync(TestIndexer indexer, string index)
+    private static async Task WaitForNoTasksAsync(TestIndexer indexer, string index) =>
+        Assert.True(await UntilAsync(async () => (await indexer.Search.Client.GetTasksAsync(new MeilisearchTaskQuery
+        {
+            IndexUids = [index],
+            Statuses = [MeilisearchTaskStatus.Enqueued, MeilisearchTaskStatus.Processing],
+        })).Results.Count == 0), $"tasks of {index} still open");
+
+    /// <summary>Polls every 50 ms until <paramref name="done"/> (at most 10 s); false when it never was. The caller
+    /// asserts on what it waited for.</summary>
+    private static async Task<bool> UntilAsync(Func<Task<bool>> done)
     {
         for (var i = 0; i < 200; i++)
         {
-            var open = (await indexer.Search.Client.GetTasksAsync(new MeilisearchTaskQuery
+            if (await done())
             {
-                IndexUids = [index],
-                Statuses = [MeilisearchTaskStatus.Enqueued, MeilisearchTaskStatus.Processing],
-            })).Results;
-            if (open.Count == 0)
-            {
-                return;
+                return true;
             }
             await Task.Delay(50);
         }
-        Assert.Fail($"tasks of {index} still open");
+        return false;
     }
 }
