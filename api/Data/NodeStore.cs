@@ -12,6 +12,10 @@ public sealed class NodeStore
 {
     public const string FileName = "atlas.db";
 
+    /// <summary>Each pooled connection keeps its own page cache (SQLite's default: 2 MB). Under many concurrent readers
+    /// that is most of a small node's memory (docs/performance.md §1); the OS page cache holds the file anyway.</summary>
+    private const string PageCache = "PRAGMA cache_size = -256;";
+
     private readonly SqliteDatabase _db;
     private readonly SqliteDatabase _create;
 
@@ -20,8 +24,8 @@ public sealed class NodeStore
     {
         DataDir = Path.GetFullPath(dataDir);
         Time = time ?? TimeProvider.System;
-        _db = new SqliteDatabase(DbPath, Migrations.All, createIfMissing: false);
-        _create = new SqliteDatabase(DbPath, Migrations.All, createIfMissing: true);
+        _db = new SqliteDatabase(DbPath, Migrations.All, createIfMissing: false, PageCache);
+        _create = new SqliteDatabase(DbPath, Migrations.All, createIfMissing: true, PageCache);
     }
 
     public string DataDir { get; }
@@ -34,14 +38,7 @@ public sealed class NodeStore
 
     public SqliteDatabase Database => _db;
 
-    public SqliteConnection Open()
-    {
-        var conn = _db.Open();
-        // Each pooled connection keeps its own page cache (SQLite's default: 2 MB). Under many concurrent readers
-        // that is most of a small node's memory (docs/performance.md §1); the OS page cache holds the file anyway.
-        conn.Execute("PRAGMA cache_size = -256;");
-        return conn;
-    }
+    public SqliteConnection Open() => _db.Open();
 
     /// <summary>Creates the database file (init only) and brings the schema up to date.</summary>
     public void CreateOrMigrate()

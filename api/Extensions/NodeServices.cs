@@ -46,6 +46,7 @@ public static class NodeServices
         services.AddSingleton<HeadService>();
         services.AddSingleton<PublishedOrganisations>();
         services.AddSingleton<ChangePageCache>();
+        services.AddSingleton<FederationReads>();
         services.AddSingleton(sp => PagesLocation.Resolve(sp.GetRequiredService<IOptions<NodeOptions>>().Value, AppContext.BaseDirectory));
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<NodeOptions>>((forwarded, node) =>
         {

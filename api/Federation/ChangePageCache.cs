@@ -18,6 +18,8 @@ public sealed class ChangePageCache
 
     public long Bytes => Interlocked.Read(ref _bytes);
 
+    public Representation? TryGet((long After, long Until, int Limit) key) => _pages.GetValueOrDefault(key);
+
     public Representation GetOrAdd((long After, long Until, int Limit) key, Func<Representation> build)
     {
         if (_pages.TryGetValue(key, out var page))

@@ -75,10 +75,9 @@ public static class FederationApi
     }
 
     /// <summary>Every keyset version is kept as signed and never re-signed: immutable.</summary>
-    public static Results<FileContentHttpResult, ProblemHttpResult> KeysetVersion(long version, HttpResponse response, NodeStore store)
+    public static Results<FileContentHttpResult, ProblemHttpResult> KeysetVersion(long version, HttpResponse response, FederationReads reads)
     {
-        using var conn = store.Open();
-        var jws = conn.QuerySingleOrDefault<byte[]>("SELECT CAST(jws AS BLOB) FROM keysets WHERE version = @version", new { version });
+        var jws = reads.KeysetVersion(version);
         return jws is null
             ? NotFound($"This node has no keyset version {version}.")
             : Representation.Of(jws).Send(response, JoseJson, Representation.Immutable);
@@ -99,6 +98,12 @@ public static class FederationApi
         {
             return TypedResults.Problem(statusCode: 400, title: "Bad change-feed query",
                 detail: $"after is a feed_seq ≥ 0 and limit lies in 1..{ProtocolLimits.MaxChangePageEntries}.");
+        }
+        // A page once built for an `until` was valid then and stays valid (feed positions only grow): served from
+        // memory without touching the database, which is what keeps a node near static-file speed (performance.md §13).
+        if (until is { } fixedUntil && cache.TryGet((from, fixedUntil, take)) is { } cached)
+        {
+            return cached.Send(response, Json, Representation.Immutable);
         }
         using var conn = store.Open();
         using var tx = conn.BeginTransaction(deferred: true);
@@ -129,22 +134,16 @@ public static class FederationApi
             : cache.GetOrAdd((from, to, take), Build).Send(response, Json, Representation.Immutable);
     }
 
-    public static Results<FileContentHttpResult, ProblemHttpResult> Listing(string id, HttpResponse response, NodeStore store)
+    public static Results<FileContentHttpResult, ProblemHttpResult> Listing(string id, HttpResponse response, FederationReads reads)
     {
-        using var conn = store.Open();
-        var jws = Identifiers.IsListingId(id)
-            ? conn.QuerySingleOrDefault<byte[]>("SELECT CAST(v.jws AS BLOB) FROM listings l JOIN listing_versions v ON v.id = l.id AND v.seq = l.seq WHERE l.id = @id", new { id })
-            : null;
+        var jws = Identifiers.IsListingId(id) ? reads.LatestListing(id) : null;
         return jws is null ? NotFound($"This node has no listing {id}.") : Representation.Of(jws).Send(response, Jose, Representation.Revalidate);
     }
 
     /// <summary>A version (id, seq) is stored once and kept forever, its bytes identified by their hash: immutable.</summary>
-    public static Results<FileContentHttpResult, ProblemHttpResult> ListingVersion(string id, long seq, HttpResponse response, NodeStore store)
+    public static Results<FileContentHttpResult, ProblemHttpResult> ListingVersion(string id, long seq, HttpResponse response, FederationReads reads)
     {
-        using var conn = store.Open();
-        var jws = Identifiers.IsListingId(id)
-            ? conn.QuerySingleOrDefault<byte[]>("SELECT CAST(jws AS BLOB) FROM listing_versions WHERE id = @id AND seq = @seq", new { id, seq })
-            : null;
+        var jws = Identifiers.IsListingId(id) ? reads.ListingVersion(id, seq) : null;
         return jws is null ? NotFound($"This node has no version {seq} of listing {id}.") : Representation.Of(jws).Send(response, Jose, Representation.Immutable);
     }
 

@@ -1,5 +1,7 @@
+using System.Runtime.CompilerServices;
 using Dapper;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace Atlas.Hosting;
 
@@ -15,7 +17,14 @@ public sealed class SqliteDatabase
     /// <summary>PRAGMA synchronous value of every connection: 2 = FULL.</summary>
     public const long Synchronous = 2;
 
+    /// <summary>The SQLite handles (physical connections) already given <see cref="_pragmas"/>: a pooled connection keeps
+    /// its settings between opens, so they are set once per handle, not once per request (four statements per open
+    /// were a third of a node's cost per listing fetch, docs/performance.md §13).</summary>
+    private static readonly ConditionalWeakTable<sqlite3, object> Configured = new();
+    private static readonly object Marker = new();
+
     private readonly string _connectionString;
+    private readonly string _pragmas;
     private readonly IReadOnlyList<string> _migrations;
 
     static SqliteDatabase()
@@ -26,7 +35,8 @@ public sealed class SqliteDatabase
     /// <param name="path">The database file.</param>
     /// <param name="migrations">The schema, one SQL script per version.</param>
     /// <param name="createIfMissing">False: opening a missing file is an error instead of an empty database.</param>
-    public SqliteDatabase(string path, IReadOnlyList<string> migrations, bool createIfMissing)
+    /// <param name="pragmas">Further per-connection settings of this host (e.g. the node's page cache size).</param>
+    public SqliteDatabase(string path, IReadOnlyList<string> migrations, bool createIfMissing, string pragmas = "")
     {
         Path = System.IO.Path.GetFullPath(path);
         _migrations = migrations;
@@ -34,10 +44,10 @@ public sealed class SqliteDatabase
         {
             DataSource = Path,
             Mode = createIfMissing ? SqliteOpenMode.ReadWriteCreate : SqliteOpenMode.ReadWrite,
-            ForeignKeys = true,
             DefaultTimeout = 30,
             Pooling = true,
         }.ToString();
+        _pragmas = $"PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {BusyTimeoutMs}; PRAGMA synchronous = {Synchronous}; {pragmas}";
     }
 
     public string Path { get; }
@@ -48,7 +58,12 @@ public sealed class SqliteDatabase
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
-        connection.Execute($"PRAGMA busy_timeout = {BusyTimeoutMs}; PRAGMA synchronous = {Synchronous};");
+        var handle = connection.Handle!;
+        if (!Configured.TryGetValue(handle, out _))
+        {
+            connection.Execute(_pragmas);
+            Configured.AddOrUpdate(handle, Marker);
+        }
         return connection;
     }
 

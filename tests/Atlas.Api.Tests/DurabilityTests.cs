@@ -16,11 +16,21 @@ public sealed class DurabilityTests
         using var tmp = new TempDirectory();
         var store = new NodeStore(tmp.Combine("node"));
         store.CreateOrMigrate();
-        using var conn = store.Open();
-        Assert.Equal("wal", conn.ExecuteScalar<string>("PRAGMA journal_mode;"));
-        Assert.Equal(2L, conn.ExecuteScalar<long>("PRAGMA synchronous;")); // FULL, as docs/reliability.md says
-        Assert.Equal(1L, conn.ExecuteScalar<long>("PRAGMA foreign_keys;"));
-        Assert.Equal((long)SqliteDatabase.BusyTimeoutMs, conn.ExecuteScalar<long>("PRAGMA busy_timeout;"));
+        // The settings are given once per physical connection: connections taken again from the pool keep them, and
+        // connections opened while others are held get them too.
+        for (var round = 0; round < 3; round++)
+        {
+            var held = Enumerable.Range(0, 3).Select(_ => store.Open()).ToList();
+            foreach (var conn in held)
+            {
+                Assert.Equal("wal", conn.ExecuteScalar<string>("PRAGMA journal_mode;"));
+                Assert.Equal(2L, conn.ExecuteScalar<long>("PRAGMA synchronous;")); // FULL, as docs/reliability.md says
+                Assert.Equal(1L, conn.ExecuteScalar<long>("PRAGMA foreign_keys;"));
+                Assert.Equal((long)SqliteDatabase.BusyTimeoutMs, conn.ExecuteScalar<long>("PRAGMA busy_timeout;"));
+                Assert.Equal(-256L, conn.ExecuteScalar<long>("PRAGMA cache_size;"));
+                conn.Dispose();
+            }
+        }
     }
 
     [Fact]

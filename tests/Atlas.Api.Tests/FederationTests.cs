@@ -101,6 +101,30 @@ public sealed class FederationTests(TestNode node) : IClassFixture<TestNode>
         Assert.DoesNotContain(open.Entries, e => e.Id == id && e.Seq == 1);
     }
 
+    /// <summary>Listing reads run on long-lived connections with prepared statements (<c>FederationReads</c>): every
+    /// pooled reader must still answer with the newest version after a write through the API and after a write by the
+    /// CLI in another process, and a version read keeps answering with its own bytes.</summary>
+    [Fact]
+    public async Task Every_pooled_reader_sees_an_edit_and_a_withdrawal_by_another_process_at_once()
+    {
+        var id = await node.SubmitAndApproveAsync(Samples.Org("Prepared Read Entry"));
+        var keyset = await node.TrustedKeysetAsync();
+        async Task<long[]> ReadManyAsync() =>
+            (await Task.WhenAll(Enumerable.Range(0, 24).Select(async _ => SignedObjects.VerifyListing(await node.GetStringAsync($"/atlas/v1/listings/{id}"), keyset, id).Payload.Seq)))
+            .Distinct().ToArray();
+        Assert.Equal(new[] { 1L }, await ReadManyAsync());
+        var first = await node.GetStringAsync($"/atlas/v1/listings/{id}/versions/1");
+
+        await node.JsonAsync(HttpMethod.Put, $"/api/admin/organisations/{id}", node.EditorToken, Samples.Org("Prepared Read Entry Edited"));
+        Assert.Equal(new[] { 2L }, await ReadManyAsync());
+
+        await node.Cli("withdraw", id);
+        Assert.Equal(new[] { 3L }, await ReadManyAsync());
+        Assert.True(SignedObjects.VerifyListing(await node.GetStringAsync($"/atlas/v1/listings/{id}"), keyset, id).IsTombstone);
+        Assert.Equal(first, await node.GetStringAsync($"/atlas/v1/listings/{id}/versions/1"));
+        Assert.Equal(HttpStatusCode.NotFound, (await node.SendAsync(HttpMethod.Get, $"/atlas/v1/listings/{id}/versions/4")).StatusCode);
+    }
+
     [Fact]
     public async Task Emergency_takedown_is_published_at_once_and_audited()
     {
