@@ -21,9 +21,6 @@ public sealed class SearchExclusions(int capacity)
     private long _version;
     private bool _loaded;
 
-    /// <summary>Raised after every change of the set (outside the lock).</summary>
-    public event Action? Changed;
-
     public ExclusionSnapshot Snapshot()
     {
         lock (_lock)
@@ -58,29 +55,19 @@ public sealed class SearchExclusions(int capacity)
                 _version++;
             }
         }
-        if (changed)
-        {
-            Changed?.Invoke();
-        }
         return overflow;
     }
 
     public void Release(IEnumerable<string> listingIds)
     {
-        bool changed;
         lock (_lock)
         {
             var before = _ids;
             _ids = _ids.Except(listingIds);
-            changed = !ReferenceEquals(before, _ids) && before.Count != _ids.Count;
-            if (changed)
+            if (!ReferenceEquals(before, _ids) && before.Count != _ids.Count)
             {
                 _version++;
             }
-        }
-        if (changed)
-        {
-            Changed?.Invoke();
         }
     }
 
@@ -96,7 +83,6 @@ public sealed class SearchExclusions(int capacity)
             _loaded = true;
             _version++;
         }
-        Changed?.Invoke();
     }
 }
 
