@@ -17,6 +17,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Microsoft.IO;
 
 namespace Atlas.Api.Extensions;
 
@@ -47,6 +48,16 @@ public static class NodeServices
         services.AddSingleton<PublishedOrganisations>();
         services.AddSingleton<ChangePageCache>();
         services.AddSingleton<FederationReads>();
+        // Buffers for answers built for one request (open-ended change pages): 128 KiB blocks, pages up to 8 MiB in one
+        // buffer, and at most 4 + 8 MiB kept free between requests (the pool's defaults keep everything ever rented).
+        services.AddSingleton(new RecyclableMemoryStreamManager(new RecyclableMemoryStreamManager.Options
+        {
+            BlockSize = 128 * 1024,
+            LargeBufferMultiple = 1024 * 1024,
+            MaximumBufferSize = 8 * 1024 * 1024,
+            MaximumSmallPoolFreeBytes = 4 * 1024 * 1024,
+            MaximumLargePoolFreeBytes = 8 * 1024 * 1024,
+        }));
         services.AddSingleton(sp => PagesLocation.Resolve(sp.GetRequiredService<IOptions<NodeOptions>>().Value, AppContext.BaseDirectory));
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<NodeOptions>>((forwarded, node) =>
         {

@@ -125,6 +125,34 @@ public sealed class FederationTests(TestNode node) : IClassFixture<TestNode>
         Assert.Equal(HttpStatusCode.NotFound, (await node.SendAsync(HttpMethod.Get, $"/atlas/v1/listings/{id}/versions/4")).StatusCode);
     }
 
+    /// <summary>Open-ended pages are serialised into pooled buffers returned when the answer has been sent: answers built
+    /// at the same time must each carry their own bytes, under an ETag over exactly those bytes.</summary>
+    [Fact]
+    public async Task Open_ended_pages_built_at_once_each_carry_their_own_bytes_and_tag()
+    {
+        for (var i = 0; i < 4; i++)
+        {
+            await node.SubmitAndApproveAsync(Samples.Org($"Pooled Page Entry {i}"));
+        }
+        var head = (await node.ChangesAsync()).Until;
+        var answers = await Task.WhenAll(Enumerable.Range(0, 40).Select(async k =>
+        {
+            var after = k % (int)head;
+            using var response = await node.Http.GetAsync($"{node.BaseUrl}/atlas/v1/changes?after={after}&limit={1 + k % 3}");
+            response.EnsureSuccessStatusCode();
+            return (After: after, Limit: 1 + k % 3, Body: await response.Content.ReadAsByteArrayAsync(), Tag: response.Headers.ETag!.Tag);
+        }));
+        foreach (var (after, limit, body, tag) in answers)
+        {
+            var expected = "\"" + System.Buffers.Text.Base64Url.EncodeToString(System.Security.Cryptography.SHA256.HashData(body).AsSpan(0, 16)) + "\"";
+            Assert.Equal(expected, tag);
+            var page = JsonSerializer.Deserialize(body, ProtocolJsonContext.Default.ChangePage)!;
+            Assert.InRange(page.Entries.Count, 1, limit);
+            Assert.All(page.Entries, e => Assert.True(e.FeedSeq > after));
+            Assert.Equal(page.Entries.Select(e => e.FeedSeq).Order(), page.Entries.Select(e => e.FeedSeq));
+        }
+    }
+
     [Fact]
     public async Task Emergency_takedown_is_published_at_once_and_audited()
     {
