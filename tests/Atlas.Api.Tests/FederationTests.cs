@@ -144,8 +144,7 @@ public sealed class FederationTests(TestNode node) : IClassFixture<TestNode>
         }));
         foreach (var (after, limit, body, tag) in answers)
         {
-            var expected = "\"" + System.Buffers.Text.Base64Url.EncodeToString(System.Security.Cryptography.SHA256.HashData(body).AsSpan(0, 16)) + "\"";
-            Assert.Equal(expected, tag);
+            Assert.Equal(Atlas.Api.Federation.Representation.Of(body).ETag.Tag.ToString(), tag);
             var page = JsonSerializer.Deserialize(body, ProtocolJsonContext.Default.ChangePage)!;
             Assert.InRange(page.Entries.Count, 1, limit);
             Assert.All(page.Entries, e => Assert.True(e.FeedSeq > after));
