@@ -70,6 +70,16 @@ public sealed class IndexerOptions
     /// twice in the tenant token (≈ 90 bytes). 0 turns the recent index off.</summary>
     [Range(0, 100)]
     public int RecentIndexCapacity { get; set; } = 50;
+    /// <summary>The flush worker holds back the organisations index's write of small flushes shown from the recent
+    /// index until the outbox has been quiet this long (or half the recent index is taken, or
+    /// <see cref="OrganisationsWriteMaxHold"/> passed), then queues them as one write: that write costs the same for 1
+    /// or 25 listings, and while it runs Meilisearch runs nothing else, so the next edit's recent write would wait for
+    /// it (docs/performance.md §14). 0 queues each flush's write at once.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan OrganisationsWriteQuietGap { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>At most this long between a held flush's recent write and its organisations write.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan OrganisationsWriteMaxHold { get; set; } = TimeSpan.FromSeconds(10);
     [Range(1, int.MaxValue)]
     public int MaxConcurrentPeers { get; set; } = 4;
     [Range(1, int.MaxValue)]

@@ -5,7 +5,9 @@ using Microsoft.Extensions.Options;
 namespace Atlas.Indexer.Search;
 
 /// <summary>Flushes as soon as the state commits outbox entries (an edit's pass, a takedown; changes that arrive while a
-/// flush is in flight are coalesced into the next one), else every FlushInterval; survives Meilisearch outages.</summary>
+/// flush is in flight are coalesced into the next one), else every FlushInterval; small flushes shown from the recent
+/// index hold their organisations write for a quiet gap (<see cref="IndexerOptions.OrganisationsWriteQuietGap"/>);
+/// survives Meilisearch outages.</summary>
 public sealed partial class FlushWorker(SearchFlusher flusher, FlushSignal signal, StateStore store, IOptions<IndexerOptions> options, ILogger<FlushWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -30,7 +32,7 @@ public sealed partial class FlushWorker(SearchFlusher flusher, FlushSignal signa
             try
             {
                 await flusher.EnsureIndexesAsync(stoppingToken);
-                await flusher.FlushAllAsync(stoppingToken);
+                await flusher.FlushAllAsync(options.Value.OrganisationsWriteQuietGap, stoppingToken);
                 failures = 0;
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Atlas.Indexer.Meilisearch;
 using Atlas.Indexer.State;
 using Atlas.Indexer.Telemetry;
@@ -67,27 +68,47 @@ public sealed partial class SearchFlusher(
     /// either (completing one would complete the entries before it): they are let go and the drain starts again from
     /// the oldest entry, rebuilding from the state (the documents they queued are upserts of the state as it was read,
     /// which run before the replay's).</summary>
-    public async Task FlushAllAsync(CancellationToken ct)
+    public Task FlushAllAsync(CancellationToken ct) => FlushAllAsync(TimeSpan.Zero, ct);
+
+    /// <summary>As <see cref="FlushAllAsync(CancellationToken)"/>; with a <paramref name="quietGap"/> above zero (the
+    /// <see cref="FlushWorker"/>'s <see cref="IndexerOptions.OrganisationsWriteQuietGap"/>) a small flush shown from the
+    /// recent index <em>holds</em> its write to the organisations index: it is queued together with the writes of the
+    /// small flushes after it once the state has been quiet for that long, half the recent index is taken, or the
+    /// oldest has been held for <see cref="IndexerOptions.OrganisationsWriteMaxHold"/>
+    /// (<see cref="SearchWritePlan.HoldOrganisationsWrite"/>), and at once, ahead of its own tasks, by any flush that
+    /// does not hold (a deletion, a batch too large for the recent index). One write to the 100,000-document index
+    /// costs the same for 1 or 50 listings (its geo tree, docs/performance.md §12.9), and Meilisearch runs one batch at
+    /// a time, so a recent write queued while that write runs waits for it: fewer, coalesced writes leave Meilisearch
+    /// idle for the next edit's recent write. A held write is queued under the queue's lock after checking that the
+    /// removal lane queued no removal of its listings since (their documents are dropped and the flush replayed).</summary>
+    public async Task FlushAllAsync(TimeSpan quietGap, CancellationToken ct)
     {
         await _gate.WaitAsync(ct);
         var inFlight = new Queue<InFlightFlush>();
         var committed = NewSignal();
-        void OnCommitted() => Volatile.Read(ref committed).TrySetResult();
+        var lastCommit = new StrongBox<long>(Stopwatch.GetTimestamp());
+        void OnCommitted()
+        {
+            Volatile.Write(ref lastCommit.Value, Stopwatch.GetTimestamp());
+            Volatile.Read(ref committed).TrySetResult();
+        }
         store.OutboxCommitted += OnCommitted;
         try
         {
             var depth = options.Value.FlushPipelineDepth;
+            var mayHold = quietGap > TimeSpan.Zero && overlay.Enabled;
             var after = 0L;
             for (var i = 0; i < 10_000; i++)
             {
-                var (limit, whole) = BatchLimit(inFlight.Count, depth);
+                // A held flush has nothing in Meilisearch's way: only the flushes whose writes are queued count.
+                var (limit, whole) = BatchLimit(inFlight.Count(f => f.Held is null), depth);
                 if (limit > 0)
                 {
                     // Reset before reading: a commit after this read wakes the wait below.
                     Volatile.Write(ref committed, NewSignal());
                     if (await PrepareAsync(after, inFlight, limit, whole, ct) is { } batch)
                     {
-                        inFlight.Enqueue(await QueueFlushAsync(batch, ct));
+                        inFlight.Enqueue(await QueueFlushAsync(batch, inFlight, mayHold, ct));
                         after = Math.Max(after, batch.MaxSeq);
                         continue;
                     }
@@ -95,6 +116,23 @@ public sealed partial class SearchFlusher(
                 if (!inFlight.TryPeek(out var oldest))
                 {
                     return;
+                }
+                if (oldest.Held is not null)
+                {
+                    // Every queued flush holds its organisations write (a flush that holds is always behind those that
+                    // do not): queue them all now, or wait for the hold to end or for a commit, whichever comes first.
+                    var hold = SearchWritePlan.HoldOrganisationsWrite(overlay.Count, overlay.Capacity,
+                        Stopwatch.GetElapsedTime(Volatile.Read(ref lastCommit.Value)), Stopwatch.GetElapsedTime(oldest.Started),
+                        quietGap, options.Value.OrganisationsWriteMaxHold);
+                    if (hold > TimeSpan.Zero)
+                    {
+                        await WaitForCommitAsync(Volatile.Read(ref committed).Task, hold, ct);
+                        continue;
+                    }
+                    using (var scope = await queue.EnterAsync(ct))
+                    {
+                        await ReleaseHeldAsync(scope, inFlight, ct);
+                    }
                 }
                 oldest.Waiting ??= WaitFlushAsync(oldest, ct);
                 if (limit > 0 && await Task.WhenAny(oldest.Waiting, Volatile.Read(ref committed).Task) != oldest.Waiting)
@@ -125,6 +163,18 @@ public sealed partial class SearchFlusher(
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private static async Task WaitForCommitAsync(Task committed, TimeSpan timeout, CancellationToken ct)
+    {
+        try
+        {
+            await committed.WaitAsync(timeout, ct);
+        }
+        catch (TimeoutException)
+        {
+            // The hold may have ended: the caller looks again.
+        }
+    }
 
     /// <summary>Forgets queued flushes without completing their outbox entries (a later flush replays them).</summary>
     private async Task LetGoAsync(Queue<InFlightFlush> inFlight)
@@ -220,7 +270,7 @@ public sealed partial class SearchFlusher(
     /// covered, or at least 1 when an upsert was canceled by the removal lane (replay at once).</summary>
     public async Task<int> SendAsync(FlushBatch batch, CancellationToken ct)
     {
-        var flush = await QueueFlushAsync(batch, ct);
+        var flush = await QueueFlushAsync(batch, [], false, ct);
         if (!await WaitFlushAsync(flush, ct))
         {
             return Math.Max(1, batch.Listings.Count);
@@ -256,11 +306,17 @@ public sealed partial class SearchFlusher(
         public long Started => started;
         /// <summary>The wait for its tasks, once started (<see cref="WaitFlushAsync"/>).</summary>
         public Task<bool>? Waiting { get; set; }
+        /// <summary>The listings shown whose write to the organisations index this flush holds back (null once queued,
+        /// or when it did not hold): already in the recent index and the signed index.</summary>
+        public IReadOnlyList<PreparedListing>? Held { get; set; }
+        /// <summary>Its held write left out listings the removal lane removed meanwhile: completing it would record
+        /// counts search does not hold, so it is replayed from the state instead.</summary>
+        public bool Replay { get; set; }
     }
 
-    /// <summary>Decides and queues one flush (<see cref="QueueAsync"/>); if queueing fails, the upserts already
-    /// queued are forgotten by the queue and the exception propagates.</summary>
-    private async Task<InFlightFlush> QueueFlushAsync(FlushBatch batch, CancellationToken ct)
+    /// <summary>Decides and queues one flush (<see cref="QueueAsync"/>) behind the flushes <paramref name="ahead"/>;
+    /// if queueing fails, the upserts already queued are forgotten by the queue and the exception propagates.</summary>
+    private async Task<InFlightFlush> QueueFlushAsync(FlushBatch batch, IReadOnlyCollection<InFlightFlush> ahead, bool mayHold, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
         var id = Interlocked.Increment(ref _flushIds);
@@ -268,7 +324,7 @@ public sealed partial class SearchFlusher(
         QueuedFlush queued;
         try
         {
-            queued = await QueueAsync(id, batch, upsertTasks, ct);
+            queued = await QueueAsync(id, batch, ahead, mayHold, upsertTasks, ct);
         }
         catch
         {
@@ -281,7 +337,7 @@ public sealed partial class SearchFlusher(
         var counts = batch.Listings.Where(l => queued.Decisions[l.Id] != ListingWrite.Defer)
             .ToDictionary(l => l.Id, l => l.Built.Documents.Count, StringComparer.Ordinal);
         return new InFlightFlush(id, batch.MaxSeq, batch.Listings.Count, batch.Keysets, batch.GoneKeysets, counts,
-            batch.Listings.Select(l => l.Id).ToList(), queued, upsertTasks, started);
+            batch.Listings.Select(l => l.Id).ToList(), queued, upsertTasks, started) { Held = queued.Held };
     }
 
     /// <summary>Waits for a queued flush's tasks and the lane's removals it depends on. False when an upsert was
@@ -290,7 +346,7 @@ public sealed partial class SearchFlusher(
     /// ends.</summary>
     private async Task<bool> WaitFlushAsync(InFlightFlush flush, CancellationToken ct)
     {
-        var (_, awaited, tasks, _, _) = flush.Queued;
+        var (_, awaited, tasks, _, _, _) = flush.Queued;
         var canceled = false;
         try
         {
@@ -330,10 +386,11 @@ public sealed partial class SearchFlusher(
                 flush.UpsertTasks.Clear();
             }
         }
-        if (canceled)
+        if (canceled || flush.Replay)
         {
-            // The removal lane let a takedown past this flush: nothing is completed, the next flush rebuilds the same
-            // outbox entries from the state as it is now.
+            // The removal lane let a takedown past this flush (or removed some of its listings while it held its
+            // organisations write): nothing is completed, the next flush rebuilds the same outbox entries from the
+            // state as it is now.
             LogReplayed(flush.Listings);
             return false;
         }
@@ -345,7 +402,7 @@ public sealed partial class SearchFlusher(
     /// removals it settled.</summary>
     private async Task FinishFlushAsync(InFlightFlush flush, IReadOnlySet<string> later)
     {
-        var (decisions, awaited, _, removal, upserted) = flush.Queued;
+        var (decisions, awaited, _, removal, upserted, _) = flush.Queued;
         store.Write(s =>
         {
             s.Outbox.Complete(flush.MaxSeq, later.Count == 0 ? flush.Counts : flush.Counts.Where(c => !later.Contains(c.Key)).ToDictionary(StringComparer.Ordinal));
@@ -376,11 +433,15 @@ public sealed partial class SearchFlusher(
         Dictionary<Removal, List<string>> Awaited,
         List<long> Tasks,
         Removal? Removal,
-        int Upserted);
+        int Upserted,
+        IReadOnlyList<PreparedListing>? Held);
 
     /// <summary>Decides and queues under the lock; the upsert tasks go to <paramref name="upsertTasks"/> as soon as
-    /// Meilisearch has them (the caller forgets them however this ends).</summary>
-    private async Task<QueuedFlush> QueueAsync(long id, FlushBatch batch, List<long> upsertTasks, CancellationToken ct)
+    /// Meilisearch has them (the caller forgets them however this ends). With <paramref name="mayHold"/>, a flush whose
+    /// only writes are documents of listings shown from the recent index holds its organisations write
+    /// (<see cref="QueuedFlush.Held"/>); any other flush first queues the writes the flushes <paramref name="ahead"/>
+    /// hold, so the organisations index still gets every write in the order of the state.</summary>
+    private async Task<QueuedFlush> QueueAsync(long id, FlushBatch batch, IReadOnlyCollection<InFlightFlush> ahead, bool mayHold, List<long> upsertTasks, CancellationToken ct)
     {
         var decisions = new Dictionary<string, ListingWrite>(StringComparer.Ordinal);
         var awaited = new Dictionary<Removal, List<string>>(ReferenceEqualityComparer.Instance);
@@ -406,10 +467,22 @@ public sealed partial class SearchFlusher(
         var docIds = batch.Listings.SelectMany(l => SearchWritePlan.DocIdsToDelete(l.Id, decisions[l.Id], l.Built.Documents.Count, l.Recorded)).ToList();
         var signedIds = deleted.Concat(batch.GoneKeysets.Select(SignedDocument.KeysetId)).ToList();
         var shown = batch.Listings.Where(l => decisions[l.Id] is ListingWrite.Upsert or ListingWrite.Replace).ToList();
+        // The recent index (RecentOverlay): a small flush's listings are searchable from there as soon as its write
+        // there has run. Every other listing the flush writes or deletes that is in the overlay leaves it when this
+        // flush completes.
+        var written = batch.Listings.Where(l => decisions[l.Id] != ListingWrite.Defer).Select(l => l.Id);
+        IReadOnlyDictionary<string, int>? previous = null;
+        var recent = shown.Count > 0 && overlay.TryReserve(id, shown.ToDictionary(l => l.Id, l => l.Built.Documents.Count, StringComparer.Ordinal), out previous);
+        overlay.Touch(id, written);
+        var hold = mayHold && recent && docIds.Count == 0 && signedIds.Count == 0 && awaited.Count == 0;
+        if (!hold)
+        {
+            await ReleaseHeldAsync(scope, ahead, ct);
+        }
         var removalTasks = new List<long>();
-        // Signed index first (its deletions, then its documents), then the organisations index: a card opened between
-        // the two writes sees new bytes and old documents (a warning for a moment), never a new document without its
-        // signature.
+        // Signed index first (its deletions, then its documents), then the recent index, then the organisations index:
+        // a card opened between the writes sees new bytes and old documents (a warning for a moment), never a new
+        // document without its signature.
         if (signedIds.Count > 0)
         {
             var task = (await writer.EnqueueDeleteSignedAsync(SignedIndex, signedIds, ct)).TaskUid;
@@ -427,16 +500,13 @@ public sealed partial class SearchFlusher(
             upsertTasks.Add(signedTask.Value);
             scope.UpsertsQueued(upsertTasks);
         }
-        // The recent index next (after the signatures, before the organisations index): a small flush's listings are
-        // searchable from there as soon as this write has run (RecentOverlay). Every other listing the flush writes or
-        // deletes that is in the overlay leaves it when this flush completes.
-        var written = batch.Listings.Where(l => decisions[l.Id] != ListingWrite.Defer).Select(l => l.Id);
-        IReadOnlyDictionary<string, int>? previous = null;
-        var recent = shown.Count > 0 && overlay.TryReserve(id, shown.ToDictionary(l => l.Id, l => l.Built.Documents.Count, StringComparer.Ordinal), out previous);
-        overlay.Touch(id, written);
         if (recent)
         {
             await QueueRecentAsync(id, shown, previous!, signedTask, ct);
+        }
+        if (hold)
+        {
+            return new QueuedFlush(decisions, awaited, tasks, removal, shown.Sum(l => l.Built.Documents.Count), shown);
         }
         if (docIds.Count > 0)
         {
@@ -455,7 +525,48 @@ public sealed partial class SearchFlusher(
             upsertTasks.Add((await writer.EnqueueUpsertDocumentsAsync(Index, documents, ct)).TaskUid);
             scope.UpsertsQueued(upsertTasks);
         }
-        return new QueuedFlush(decisions, awaited, tasks, removal, documents.Count);
+        return new QueuedFlush(decisions, awaited, tasks, removal, documents.Count, null);
+    }
+
+    /// <summary>Under the queue's lock: queues the organisations writes the flushes <paramref name="flushes"/> hold as
+    /// <em>one</em> documents task (a listing held twice keeps its newest documents: a later flush of it holds only when
+    /// it has at least as many): Meilisearch, idle by then, would otherwise start on the first task before the next one
+    /// is queued and run two batches where one costs the same. The documents of a listing whose removal the lane queued
+    /// after the flush read it are left out (queued now, they would bring it back after the removal), and that flush is
+    /// replayed from the state instead of completed.</summary>
+    private async Task ReleaseHeldAsync(SearchQueue.Scope scope, IEnumerable<InFlightFlush> flushes, CancellationToken ct)
+    {
+        var released = flushes.Where(f => f.Held is not null).ToList();
+        if (released.Count == 0)
+        {
+            return;
+        }
+        var documents = new Dictionary<string, SearchDocument>(StringComparer.Ordinal);
+        var listings = 0;
+        foreach (var flush in released)
+        {
+            var removed = flush.Held!.Where(l => scope.PendingRemoval(l.Id) is not null).Select(l => l.Id).ToHashSet(StringComparer.Ordinal);
+            foreach (var document in flush.Held!.Where(l => !removed.Contains(l.Id)).SelectMany(l => l.Built.Documents))
+            {
+                documents[document.DocId] = document;
+            }
+            flush.Replay |= removed.Count > 0;
+            listings += flush.Held!.Count;
+        }
+        if (documents.Count > 0)
+        {
+            var task = (await writer.EnqueueUpsertDocumentsAsync(Index, [.. documents.Values], ct)).TaskUid;
+            foreach (var flush in released)
+            {
+                flush.UpsertTasks.Add(task);
+            }
+            scope.UpsertsQueued([task]);
+        }
+        foreach (var flush in released)
+        {
+            flush.Held = null;
+        }
+        LogReleased(released.Count, listings, documents.Count);
     }
 
     /// <summary>Queues a small flush's documents to the recent index (with the deletion of any earlier recent documents
@@ -551,6 +662,9 @@ public sealed partial class SearchFlusher(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting {Listings} listing(s) from the recent index failed (they are no longer shown from it)")]
     private partial void LogRecentCleanupFailed(Exception e, int listings);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Queued the organisations write {Flushes} flush(es) held ({Listings} listing(s) shown from the recent index, {Documents} document(s))")]
+    private partial void LogReleased(int flushes, int listings, int documents);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "A flush of {Listings} listing(s) was canceled to let a removal past it; replaying it from the state")]
     private partial void LogReplayed(int listings);

@@ -53,6 +53,24 @@ public static class SearchWritePlan
         _ => [],
     };
 
+    /// <summary>How much longer the drain holds back the organisations index's write of the small flushes already shown
+    /// from the recent index (<see cref="SearchFlusher.FlushAllAsync(TimeSpan, CancellationToken)"/>); zero: queue it
+    /// now. It is queued when half the recent index is taken (<paramref name="inOverlay"/> of
+    /// <paramref name="capacity"/> listings: the other half takes the edits that arrive while that write runs), when
+    /// no outbox entry was committed for <paramref name="quietGap"/> (the edits have stopped), or when the oldest has
+    /// been held for <paramref name="maxHold"/> (its outbox entries are completed, and a restart replays no more than
+    /// that); otherwise the answer is the time until the gap or the bound would be reached without a new commit.</summary>
+    public static TimeSpan HoldOrganisationsWrite(int inOverlay, int capacity, TimeSpan quiet, TimeSpan held, TimeSpan quietGap, TimeSpan maxHold)
+    {
+        if (2 * inOverlay >= capacity || quiet >= quietGap || held >= maxHold)
+        {
+            return TimeSpan.Zero;
+        }
+        var untilQuiet = quietGap - quiet;
+        var untilBound = maxHold - held;
+        return untilQuiet < untilBound ? untilQuiet : untilBound;
+    }
+
     /// <summary>Search-time exclusion (<see cref="SearchExclusions"/>): a listing the state no longer shows and of which
     /// search may hold documents is filtered out of every search at once, before Meilisearch deletes it.</summary>
     public static bool Exclude(bool shown, int recorded) => !shown && recorded > 0;

@@ -290,6 +290,122 @@ public sealed class RecentIndexTests(MeilisearchFixture meili)
         Assert.EndsWith("new.", (await restarted.Search.DocsOfAsync(ids[0]))[0].Description["en"], StringComparison.Ordinal);
     }
 
+    /// <summary>The flush worker's drain: held organisations writes, a quiet gap that never comes within the test.</summary>
+    private static readonly TimeSpan NeverQuiet = TimeSpan.FromMinutes(1);
+
+    /// <summary>Documents tasks of the organisations index after <paramref name="after"/> (any status).</summary>
+    private static async Task<List<MeilisearchTask>> WritesAfterAsync(TestIndexer indexer, long after) =>
+        [.. (await indexer.Search.Client.GetTasksAsync(new MeilisearchTaskQuery { IndexUids = [indexer.Index], Types = [DocumentsTask], Limit = 1000 }))
+            .Results.Where(t => t.Uid > after).OrderBy(t => t.Uid)];
+
+    private static async Task<long> LastTaskAsync(TestIndexer indexer) =>
+        (await indexer.Search.Client.GetTasksAsync(new MeilisearchTaskQuery { Limit = 1 })).Results.Select(t => t.Uid).DefaultIfEmpty(0).Max();
+
+    [Fact]
+    public async Task Small_flushes_hold_their_organisations_write_and_queue_them_as_one_when_half_the_recent_index_is_taken()
+    {
+        // Capacity 6: the writes held are queued once 3 listings are in the overlay.
+        await using var indexer = new TestIndexer(meili, new() { ["Indexer:RecentIndexCapacity"] = "6", ["Indexer:OrganisationsWriteMaxHold"] = "00:05:00" });
+        await using var peer = await FakePeer.StartAsync("berlin", time: indexer.Time);
+        var ids = peer.PublishMany(5, i => Orgs.Make($"Org {i}", cityCount: 2));
+        await indexer.AddPeerAndSyncAsync(peer);
+        var baseline = await LastTaskAsync(indexer);
+
+        Task? draining = null;
+        for (var i = 0; i < 2; i++)
+        {
+            peer.Update(ids[i], o => Orgs.Edited(o, "held"));
+            await PassAsync(indexer);
+            // The drain runs while it holds a write (it returns once nothing is queued or held).
+            draining ??= Flusher(indexer).FlushAllAsync(NeverQuiet, CancellationToken.None);
+            Assert.True(await UntilAsync(() => Task.FromResult(Overlay(indexer).Snapshot().Visible.Count == i + 1)), $"edit {i} not shown");
+        }
+        // Two edits shown from the recent index, each in its own flush; the organisations index got no write yet and still
+        // holds the old versions, while the map site sees the new ones.
+        Assert.Empty(await WritesAfterAsync(indexer, baseline));
+        Assert.All(await indexer.Search.DocsOfAsync(ids[0]), d => Assert.DoesNotContain("held", d.Description["en"], StringComparison.Ordinal));
+        var seen = await SeenAsync(indexer);
+        Assert.Equal(10, seen.Hits.Count);
+        Assert.All(seen.Hits.Where(h => h.Listing == ids[0] || h.Listing == ids[1]), h => Assert.Equal("recent", h.From));
+        Assert.False(draining!.IsCompleted);
+
+        // The third edit takes half the recent index: the three held writes are queued as one.
+        peer.Update(ids[2], o => Orgs.Edited(o, "held"));
+        await PassAsync(indexer);
+        await draining.WaitAsync(TimeSpan.FromMinutes(2));
+        var write = Assert.Single(await WritesAfterAsync(indexer, baseline));
+        Assert.Equal(MeilisearchTaskStatus.Succeeded, write.Status);
+        Assert.Equal(6, write.Details!.Value.GetProperty("receivedDocuments").GetInt32());
+        var docs = await indexer.Search.DocsAsync();
+        Assert.Equal(10, docs.Count);
+        Assert.All(docs, d => Assert.Equal(ids.Take(3).Contains(d.ListingId), d.Description["en"].EndsWith("held.", StringComparison.Ordinal)));
+        Assert.Equal(0, Overlay(indexer).Count);
+        Assert.Equal(0, indexer.Store.Read(s => s.Outbox.Size()));
+        Assert.All((await SeenAsync(indexer)).Hits, h => Assert.Equal("organisations", h.From));
+    }
+
+    [Fact]
+    public async Task A_held_write_is_queued_after_the_longest_hold_even_if_the_outbox_is_never_quiet_for_the_gap()
+    {
+        await using var indexer = new TestIndexer(meili, new() { ["Indexer:OrganisationsWriteMaxHold"] = "00:00:01" });
+        await using var peer = await FakePeer.StartAsync("tbilisi", time: indexer.Time);
+        var ids = peer.PublishMany(3, i => Orgs.Make($"Org {i}"));
+        await indexer.AddPeerAndSyncAsync(peer);
+        var baseline = await LastTaskAsync(indexer);
+        peer.Update(ids[0], o => Orgs.Edited(o, "late"));
+        await PassAsync(indexer);
+
+        await Flusher(indexer).FlushAllAsync(NeverQuiet, CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.Equal(MeilisearchTaskStatus.Succeeded, Assert.Single(await WritesAfterAsync(indexer, baseline)).Status);
+        Assert.EndsWith("late.", Assert.Single(await indexer.Search.DocsOfAsync(ids[0])).Description["en"], StringComparison.Ordinal);
+        Assert.Equal(0, Overlay(indexer).Count);
+        Assert.Equal(0, indexer.Store.Read(s => s.Outbox.Size()));
+    }
+
+    [Fact]
+    public async Task A_held_write_never_brings_back_a_listing_the_lane_removed_while_it_was_held()
+    {
+        // No search-time exclusion: the lane deletes a takedown at once from the organisations and signed indexes. The
+        // edit of the same listing, held in the recent index, must not be written after that deletion.
+        await using var indexer = new TestIndexer(meili, new() { ["Indexer:MaxExcludedListings"] = "0", ["Indexer:OrganisationsWriteMaxHold"] = "00:05:00" });
+        await using var peer = await FakePeer.StartAsync("vilnius", time: indexer.Time);
+        var ids = peer.PublishMany(4, i => Orgs.Make($"Org {i}", cityCount: 2));
+        await indexer.AddPeerAndSyncAsync(peer);
+        var target = ids[0];
+        peer.Update(target, o => Orgs.Edited(o, "edited"));
+        peer.Update(ids[1], o => Orgs.Edited(o, "edited"));
+        await PassAsync(indexer);
+        var draining = Flusher(indexer).FlushAllAsync(NeverQuiet, CancellationToken.None);
+        Assert.True(await UntilAsync(() => Task.FromResult(Overlay(indexer).Snapshot().Visible.Count == 2)), "edits not shown");
+
+        // The removal is queued before the drain's next flush can decide anything: under the queue's lock, as
+        // RemovalLane.RemoveAsync queues it (the drain wakes on the takedown's commit and waits for the lock).
+        var queue = indexer.Services.GetRequiredService<SearchQueue>();
+        var writer = indexer.Services.GetRequiredService<SearchIndexWriter>();
+        using (var scope = await queue.EnterAsync(CancellationToken.None))
+        {
+            Assert.Equal("withdrawn", await indexer.Services.GetRequiredService<PushHandler>().RelayAsync(peer.Withdraw(target, publish: false), CancellationToken.None));
+            scope.Removed(new Removal([target],
+            [
+                (await writer.EnqueueDeleteListingsAsync(indexer.Index, [target], CancellationToken.None)).TaskUid,
+                (await writer.EnqueueDeleteListingsAsync(SignedIndexSettings.UidFor(indexer.Index), [target], CancellationToken.None)).TaskUid,
+            ]));
+        }
+        // The real lane next: it stops showing the listing from the recent index and finds its removal already queued.
+        Assert.Null(await indexer.Services.GetRequiredService<RemovalLane>().RunOnceAsync(CancellationToken.None));
+        await draining.WaitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.Empty(await indexer.Search.DocsOfAsync(target));
+        var seen = await SeenAsync(indexer);
+        Assert.DoesNotContain(target, seen.Hits.Select(h => h.Listing));
+        Assert.DoesNotContain(target, seen.Signed);
+        Assert.All(seen.Hits.Where(h => h.Listing == ids[1]), h => Assert.EndsWith("edited.", h.Description, StringComparison.Ordinal));
+        Assert.Equal(6, seen.Hits.Count);
+        Assert.Equal(0, indexer.Store.Read(s => s.Outbox.DocCount(target)));
+        Assert.Equal(0, indexer.Store.Read(s => s.Outbox.Size()));
+        Assert.Equal(0, Overlay(indexer).Count);
+    }
+
     /// <summary>Documents the recent index holds (master key, no token).</summary>
     private static async Task<int> RecentDocumentsAsync(TestIndexer indexer) =>
         (await indexer.Search.Client.SearchAsync(Recent(indexer), new SearchQuery { Limit = 1000 })).Hits.Count;

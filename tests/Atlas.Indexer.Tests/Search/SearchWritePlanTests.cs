@@ -56,6 +56,18 @@ public sealed class SearchWritePlanTests
         Assert.Equal(expected, SearchWritePlan.ReleaseExclusion(shown, left, recorded));
 
     [Theory]
+    // listings in the overlay (of 50), quiet for, held for (s; gap 1 s, longest hold 10 s) → hold for (s; 0: queue now)
+    [InlineData(1, 0.2, 0.2, 0.8)] // edits still coming: until the gap
+    [InlineData(24, 0.0, 3.0, 1.0)]
+    [InlineData(25, 0.0, 3.0, 0.0)] // half the recent index taken: the other half is for the edits during the write
+    [InlineData(1, 1.0, 1.0, 0.0)] // quiet: the edits have stopped
+    [InlineData(1, 0.1, 9.5, 0.5)] // never quiet: until the longest hold
+    [InlineData(1, 0.1, 10.0, 0.0)]
+    public void A_held_organisations_write_waits_for_a_quiet_gap_half_the_recent_index_or_the_longest_hold(int inOverlay, double quiet, double held, double expected) =>
+        Assert.Equal(TimeSpan.FromSeconds(expected), SearchWritePlan.HoldOrganisationsWrite(inOverlay, 50,
+            TimeSpan.FromSeconds(quiet), TimeSpan.FromSeconds(held), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10)));
+
+    [Theory]
     [InlineData(ListingWrite.Delete, 0, 3, "l_0 l_1 l_2")]
     [InlineData(ListingWrite.Replace, 1, 3, "l_1 l_2")] // the upsert replaces l_0
     [InlineData(ListingWrite.Replace, 2, 3, "l_2")]
