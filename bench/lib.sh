@@ -75,6 +75,12 @@ build_dotnet() {
 
 meili_bin() { echo "${MEILI_BIN:-$("$ROOT/deploy/local/meilisearch/install.sh" 2>/dev/null)}"; }
 
+# Meilisearch runs as deploy/compose and deploy/systemd run it: 256 MiB of indexing memory, one indexing thread.
+# Without a cap it takes 2/3 of the RAM (16 GB here) and sets up buffers of that budget for every batch: a write of
+# one document then costs 0.1-1.9 s instead of 5-10 ms (docs/performance.md §14), which is what earlier figures
+# measured. Override both to measure other settings (the direct loads use the same).
+export MEILI_MAX_INDEXING_MEMORY="${MEILI_MAX_INDEXING_MEMORY:-256MiB}" MEILI_MAX_INDEXING_THREADS="${MEILI_MAX_INDEXING_THREADS:-1}"
+
 # start_meili DIR PORT KEY → sets MEILI_PID
 start_meili() {
   local dir=$1 port=$2 key=$3

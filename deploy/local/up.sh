@@ -70,8 +70,9 @@ log "building the map site and the nodes' pages (web/dist, web/dist-node)"
 MEILI_KEY="$(cat "$DATA/meili-master-key")"
 
 log "starting Meilisearch on 127.0.0.1:$MEILI_PORT"
+# The indexing memory as in production (deploy/compose): uncapped, every small write costs up to 2 s.
 "$MEILI_BIN" --http-addr "127.0.0.1:$MEILI_PORT" --db-path "$DATA/meili" --master-key "$MEILI_KEY" \
-  --no-analytics --env development >"$DATA/logs/meilisearch.log" 2>&1 &
+  --no-analytics --env development --max-indexing-memory 256MiB >"$DATA/logs/meilisearch.log" 2>&1 &
 PIDS+=($!)
 wait_http "http://127.0.0.1:$MEILI_PORT/health" 60
 

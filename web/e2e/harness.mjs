@@ -113,7 +113,7 @@ async function startMeili() {
   const masterKey = crypto.randomBytes(24).toString('hex');
   const dbPath = path.join(tmpDir, 'meili-data');
   const base = `http://127.0.0.1:${port}`;
-  start(bin, ['--http-addr', `127.0.0.1:${port}`, '--db-path', dbPath, '--master-key', masterKey, '--no-analytics', '--env', 'development'], 'meilisearch', { cwd: tmpDir });
+  start(bin, ['--http-addr', `127.0.0.1:${port}`, '--db-path', dbPath, '--master-key', masterKey, '--no-analytics', '--env', 'development', '--max-indexing-memory', '256MiB'], 'meilisearch', { cwd: tmpDir });
   const deadline = Date.now() + 30000;
   while (Date.now() < deadline) {
     try {

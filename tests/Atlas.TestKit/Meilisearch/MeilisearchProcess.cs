@@ -26,6 +26,11 @@ public sealed record MeilisearchProcessOptions
     /// <summary>Passed as --max-indexing-threads; null = Meilisearch's default (all cores).</summary>
     public int? MaxIndexingThreads { get; init; }
 
+    /// <summary>Passed as --max-indexing-memory: as deploy/compose and deploy/systemd run it. Meilisearch's default (2/3 of
+    /// the RAM) sets up buffers of that budget for every batch, so a write of one document costs up to 2 s instead of
+    /// milliseconds (docs/performance.md §14).</summary>
+    public string MaxIndexingMemory { get; init; } = "256MiB";
+
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Runs Meilisearch under <c>ulimit -f</c> (KiB; SIGXFSZ ignored, so a write past it fails with EFBIG like
@@ -150,6 +155,7 @@ public sealed class MeilisearchProcess : IAsyncDisposable
             "--dump-dir", _workDir.Combine("dumps"),
             "--snapshot-dir", _workDir.Combine("snapshots"),
             "--log-level", "WARN",
+            "--max-indexing-memory", _options.MaxIndexingMemory,
         ];
         if (_options.MaxIndexingThreads is { } threads)
         {
