@@ -76,7 +76,7 @@ public sealed partial class SearchFlusher(
     /// small flushes after it once the state has been quiet for that long, half the recent index is taken, or the
     /// oldest has been held for <see cref="IndexerOptions.OrganisationsWriteMaxHold"/>
     /// (<see cref="SearchWritePlan.HoldOrganisationsWrite"/>), and at once, ahead of its own tasks, by any flush that
-    /// does not hold (a deletion, a batch too large for the recent index). One write to the 100,000-document index
+    /// does not hold (a deletion, a batch too large for the recent index) and writes one of their listings. One write to the 100,000-document index
     /// costs the same for 1 or 50 listings (its geo tree, docs/performance.md §12.9), and Meilisearch runs one batch at
     /// a time, so a recent write queued while that write runs waits for it: fewer, coalesced writes leave Meilisearch
     /// idle for the next edit's recent write. A held write is queued under the queue's lock after checking that the
@@ -119,12 +119,13 @@ public sealed partial class SearchFlusher(
                 }
                 if (oldest.Held is not null)
                 {
-                    // Every queued flush holds its organisations write (a flush that holds is always behind those that
-                    // do not): queue them all now, or wait for the hold to end or for a commit, whichever comes first.
+                    // The oldest flush holds its organisations write (flushes of other listings may be queued behind
+                    // it): queue every held write now, or wait for the hold to end or for a commit, whichever comes
+                    // first. With the pipeline full (limit 0) nothing more is read until the oldest completes: now.
                     var hold = SearchWritePlan.HoldOrganisationsWrite(overlay.Count, overlay.Capacity,
                         Stopwatch.GetElapsedTime(Volatile.Read(ref lastCommit.Value)), Stopwatch.GetElapsedTime(oldest.Started),
                         quietGap, options.Value.OrganisationsWriteMaxHold);
-                    if (hold > TimeSpan.Zero)
+                    if (hold > TimeSpan.Zero && limit > 0)
                     {
                         await WaitForCommitAsync(Volatile.Read(ref committed).Task, hold, ct);
                         continue;
@@ -440,7 +441,8 @@ public sealed partial class SearchFlusher(
     /// Meilisearch has them (the caller forgets them however this ends). With <paramref name="mayHold"/>, a flush whose
     /// only writes are documents of listings shown from the recent index holds its organisations write
     /// (<see cref="QueuedFlush.Held"/>); any other flush first queues the writes the flushes <paramref name="ahead"/>
-    /// hold, so the organisations index still gets every write in the order of the state.</summary>
+    /// hold for the listings it writes (and every held write before those), so the organisations index still gets the
+    /// writes of each listing in the order of the state.</summary>
     private async Task<QueuedFlush> QueueAsync(long id, FlushBatch batch, IReadOnlyCollection<InFlightFlush> ahead, bool mayHold, List<long> upsertTasks, CancellationToken ct)
     {
         var decisions = new Dictionary<string, ListingWrite>(StringComparer.Ordinal);
@@ -477,7 +479,13 @@ public sealed partial class SearchFlusher(
         var hold = mayHold && recent && docIds.Count == 0 && signedIds.Count == 0 && awaited.Count == 0;
         if (!hold)
         {
-            await ReleaseHeldAsync(scope, ahead, ct);
+            // Writes of different listings commute (every document id belongs to one listing): only the held writes of
+            // listings this flush writes or deletes must go first, with every held write before them (a listing held
+            // twice keeps its order). A takedown of another listing leaves the edits held.
+            var touched = batch.Listings.Where(l => decisions[l.Id] != ListingWrite.Defer).Select(l => l.Id).ToHashSet(StringComparer.Ordinal);
+            var held = ahead.Where(f => f.Held is not null).ToList();
+            var last = held.FindLastIndex(f => f.Held!.Any(l => touched.Contains(l.Id)));
+            await ReleaseHeldAsync(scope, held.Take(last + 1), ct);
         }
         var removalTasks = new List<long>();
         // Signed index first (its deletions, then its documents), then the recent index, then the organisations index:

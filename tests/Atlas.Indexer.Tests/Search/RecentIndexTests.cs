@@ -363,6 +363,43 @@ public sealed class RecentIndexTests(MeilisearchFixture meili)
     }
 
     [Fact]
+    public async Task A_takedown_of_another_listing_is_deleted_at_once_and_leaves_the_held_edits_held()
+    {
+        await using var indexer = new TestIndexer(meili, new() { ["Indexer:RecentIndexCapacity"] = "6", ["Indexer:OrganisationsWriteMaxHold"] = "00:05:00" });
+        await using var peer = await FakePeer.StartAsync("paris", time: indexer.Time);
+        var ids = peer.PublishMany(5, i => Orgs.Make($"Org {i}"));
+        await indexer.AddPeerAndSyncAsync(peer);
+        var baseline = await LastTaskAsync(indexer);
+        peer.Update(ids[0], o => Orgs.Edited(o, "held"));
+        await PassAsync(indexer);
+        var draining = Flusher(indexer).FlushAllAsync(NeverQuiet, CancellationToken.None);
+        Assert.True(await UntilAsync(() => Task.FromResult(Overlay(indexer).Snapshot().Visible.Count == 1)), "edit not shown");
+
+        // A takedown of another listing: filtered out at once by the lane, deleted from the organisations index by the
+        // drain's next flush, which does not wait for the held edit nor queue it.
+        var target = ids[4];
+        // Published too: the pass below reads the same feed.
+        Assert.Equal("withdrawn", await indexer.Services.GetRequiredService<PushHandler>().RelayAsync(peer.Withdraw(target), CancellationToken.None));
+        await indexer.Services.GetRequiredService<RemovalLane>().RunOnceAsync(CancellationToken.None);
+        Assert.True(await UntilAsync(async () => (await indexer.Search.DocsOfAsync(target)).Count == 0), "takedown not deleted");
+        Assert.Empty(await WritesAfterAsync(indexer, baseline));
+        Assert.DoesNotContain("held", Assert.Single(await indexer.Search.DocsOfAsync(ids[0])).Description["en"], StringComparison.Ordinal);
+        Assert.Contains(ids[0], Overlay(indexer).Snapshot().Visible);
+        Assert.False(draining.IsCompleted);
+
+        // Two more edits take half the recent index: the held writes go, and everything completes in order.
+        peer.Update(ids[1], o => Orgs.Edited(o, "held"));
+        peer.Update(ids[2], o => Orgs.Edited(o, "held"));
+        await PassAsync(indexer);
+        await draining.WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.All(ids.Take(3), id => Assert.EndsWith("held.", Assert.Single(indexer.Search.DocsOfAsync(id).GetAwaiter().GetResult()).Description["en"], StringComparison.Ordinal));
+        Assert.Empty(await indexer.Search.DocsOfAsync(target));
+        Assert.Equal(0, indexer.Store.Read(s => s.Outbox.DocCount(target)));
+        Assert.Equal(0, indexer.Store.Read(s => s.Outbox.Size()));
+        Assert.Equal(0, Overlay(indexer).Count);
+    }
+
+    [Fact]
     public async Task A_held_write_never_brings_back_a_listing_the_lane_removed_while_it_was_held()
     {
         // No search-time exclusion: the lane deletes a takedown at once from the organisations and signed indexes. The
