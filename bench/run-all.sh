@@ -5,14 +5,14 @@
 # 10,000 and 100,000 listings (each size ≤ MAX) on 10 nodes, and at 10,000 listings on 1, 10 and 50
 # nodes (PEER_COUNTS); freshness, search and the map site at scale run on the largest size.
 # Env knobs: PEER_COUNTS ("1 10 50"), DURATION/ROUNDS (wrk), N (search requests), POLL (s),
-#            ONLY ("node sync peers incremental search web signed probes": subset to run).
+#            ONLY ("node sync peers incremental search web signed probes meili": subset to run).
 # Needs: .NET 10 SDK, python3, curl, npm/node, wrk, nginx, chromium (apt-get install -y wrk nginx-light chromium).
 # Takes (2 shared cores): ~10 min at MAX=10000, ~45 min at MAX=100000 (+ ~10 min to build the 100k federation once).
 set -euo pipefail
 BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 MAX=${1:-10000}
 PEER_COUNTS=${PEER_COUNTS:-"1 10 50"}
-ONLY=${ONLY:-"node sync peers incremental search web signed probes"}
+ONLY=${ONLY:-"node sync peers incremental search web signed probes meili"}
 want() { [[ " $ONLY " == *" $1 "* ]]; }
 dotnet build "$BENCH/../api/Atlas.Api.csproj" -c Release -nologo -v q -clp:ErrorsOnly >/dev/null
 dotnet build "$BENCH/../indexer/Atlas.Indexer.csproj" -c Release -nologo -v q -clp:ErrorsOnly >/dev/null
@@ -31,6 +31,7 @@ want incremental && "$BENCH/incremental.sh" "$LARGEST" 10
 want search && "$BENCH/search.sh" "$LARGEST" 10
 want web && "$BENCH/web.sh" "$LARGEST" 10
 want signed && "$BENCH/signed-index-cost.sh" "$LARGEST"
+want meili && "$BENCH/meili-small-write.sh" # §14.1: a one-document write against Meilisearch's indexing memory
 if want probes; then # §12.8: the indexer's memory with its default flush batch against the former 5000
   "$BENCH/sync-probe.sh" "$LARGEST" 10 default
   "$BENCH/sync-probe.sh" "$LARGEST" 10 batch5000 Indexer__FlushBatchSize=5000

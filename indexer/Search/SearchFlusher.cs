@@ -472,7 +472,7 @@ public sealed partial class SearchFlusher(
         // The recent index (RecentOverlay): a small flush's listings are searchable from there as soon as its write
         // there has run. Every other listing the flush writes or deletes that is in the overlay leaves it when this
         // flush completes.
-        var written = batch.Listings.Where(l => decisions[l.Id] != ListingWrite.Defer).Select(l => l.Id);
+        var written = batch.Listings.Where(l => decisions[l.Id] != ListingWrite.Defer).Select(l => l.Id).ToHashSet(StringComparer.Ordinal);
         IReadOnlyDictionary<string, int>? previous = null;
         var recent = shown.Count > 0 && overlay.TryReserve(id, shown.ToDictionary(l => l.Id, l => l.Built.Documents.Count, StringComparer.Ordinal), out previous);
         overlay.Touch(id, written);
@@ -482,9 +482,8 @@ public sealed partial class SearchFlusher(
             // Writes of different listings commute (every document id belongs to one listing): only the held writes of
             // listings this flush writes or deletes must go first, with every held write before them (a listing held
             // twice keeps its order). A takedown of another listing leaves the edits held.
-            var touched = batch.Listings.Where(l => decisions[l.Id] != ListingWrite.Defer).Select(l => l.Id).ToHashSet(StringComparer.Ordinal);
             var held = ahead.Where(f => f.Held is not null).ToList();
-            var last = held.FindLastIndex(f => f.Held!.Any(l => touched.Contains(l.Id)));
+            var last = held.FindLastIndex(f => f.Held!.Any(l => written.Contains(l.Id)));
             await ReleaseHeldAsync(scope, held.Take(last + 1), ct);
         }
         var removalTasks = new List<long>();
