@@ -298,6 +298,10 @@ public sealed class RecentIndexTests(MeilisearchFixture meili)
         [.. (await indexer.Search.Client.GetTasksAsync(new MeilisearchTaskQuery { IndexUids = [indexer.Index], Types = [DocumentsTask], Limit = 1000 }))
             .Results.Where(t => t.Uid > after).OrderBy(t => t.Uid)];
 
+    /// <summary>Polls (bounded) until exactly <paramref name="count"/> listings are shown from the recent index.</summary>
+    private static Task<bool> UntilShownAsync(TestIndexer indexer, int count) =>
+        UntilAsync(() => Task.FromResult(Overlay(indexer).Snapshot().Visible.Count == count));
+
     private static async Task<long> LastTaskAsync(TestIndexer indexer) =>
         (await indexer.Search.Client.GetTasksAsync(new MeilisearchTaskQuery { Limit = 1 })).Results.Select(t => t.Uid).DefaultIfEmpty(0).Max();
 
@@ -318,7 +322,7 @@ public sealed class RecentIndexTests(MeilisearchFixture meili)
             await PassAsync(indexer);
             // The drain runs while it holds a write (it returns once nothing is queued or held).
             draining ??= Flusher(indexer).FlushAllAsync(NeverQuiet, CancellationToken.None);
-            Assert.True(await UntilAsync(() => Task.FromResult(Overlay(indexer).Snapshot().Visible.Count == i + 1)), $"edit {i} not shown");
+            Assert.True(await UntilShownAsync(indexer, i + 1), $"edit {i} not shown");
         }
         // Two edits shown from the recent index, each in its own flush; the organisations index got no write yet and still
         // holds the old versions, while the map site sees the new ones.
@@ -373,7 +377,7 @@ public sealed class RecentIndexTests(MeilisearchFixture meili)
         peer.Update(ids[0], o => Orgs.Edited(o, "held"));
         await PassAsync(indexer);
         var draining = Flusher(indexer).FlushAllAsync(NeverQuiet, CancellationToken.None);
-        Assert.True(await UntilAsync(() => Task.FromResult(Overlay(indexer).Snapshot().Visible.Count == 1)), "edit not shown");
+        Assert.True(await UntilShownAsync(indexer, 1), "edit not shown");
 
         // A takedown of another listing: filtered out at once by the lane, deleted from the organisations index by the
         // drain's next flush, which does not wait for the held edit nor queue it.
@@ -392,7 +396,10 @@ public sealed class RecentIndexTests(MeilisearchFixture meili)
         peer.Update(ids[2], o => Orgs.Edited(o, "held"));
         await PassAsync(indexer);
         await draining.WaitAsync(TimeSpan.FromMinutes(2));
-        Assert.All(ids.Take(3), id => Assert.EndsWith("held.", Assert.Single(indexer.Search.DocsOfAsync(id).GetAwaiter().GetResult()).Description["en"], StringComparison.Ordinal));
+        foreach (var id in ids.Take(3))
+        {
+            Assert.EndsWith("held.", Assert.Single(await indexer.Search.DocsOfAsync(id)).Description["en"], StringComparison.Ordinal);
+        }
         Assert.Empty(await indexer.Search.DocsOfAsync(target));
         Assert.Equal(0, indexer.Store.Read(s => s.Outbox.DocCount(target)));
         Assert.Equal(0, indexer.Store.Read(s => s.Outbox.Size()));
@@ -413,7 +420,7 @@ public sealed class RecentIndexTests(MeilisearchFixture meili)
         peer.Update(ids[1], o => Orgs.Edited(o, "edited"));
         await PassAsync(indexer);
         var draining = Flusher(indexer).FlushAllAsync(NeverQuiet, CancellationToken.None);
-        Assert.True(await UntilAsync(() => Task.FromResult(Overlay(indexer).Snapshot().Visible.Count == 2)), "edits not shown");
+        Assert.True(await UntilShownAsync(indexer, 2), "edits not shown");
 
         // The removal is queued before the drain's next flush can decide anything: under the queue's lock, as
         // RemovalLane.RemoveAsync queues it (the drain wakes on the takedown's commit and waits for the lock).
